@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from './prisma.service';
+
+export interface NewStudent {
+  externalId: string;
+  displayName?: string;
+  tokenHash: string;
+  labPrefix: string;
+}
+
+@Injectable()
+export class ClassRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Creates the class, its students and their labs (status provisioning) in one transaction. */
+  async createWithLabs(input: { name: string; labDefinitionId: string; labTtlMinutes: number; idleMinutes: number; students: NewStudent[] }) {
+    return this.prisma.$transaction(async (tx) => {
+      const created = await tx.class.create({
+        data: {
+          name: input.name,
+          labDefinitionId: input.labDefinitionId,
+          labTtlMinutes: input.labTtlMinutes,
+          idleMinutes: input.idleMinutes,
+        },
+      });
+      const expiresAt = new Date(Date.now() + input.labTtlMinutes * 60_000);
+      const labs = [];
+      for (const student of input.students) {
+        const row = await tx.student.create({
+          data: { classId: created.id, externalId: student.externalId, displayName: student.displayName, tokenHash: student.tokenHash },
+        });
+        const lab = await tx.lab.create({
+          data: {
+            classId: created.id,
+            studentId: row.id,
+            labDefinitionId: input.labDefinitionId,
+            prefix: student.labPrefix,
+            expiresAt,
+          },
+        });
+        labs.push({ lab, student: row });
+      }
+      return { class: created, labs };
+    });
+  }
+
+  findById(id: string) {
+    return this.prisma.class.findFirst({
+      where: { id },
+      include: { labs: { include: { student: true, steps: true }, orderBy: { createdAt: 'asc' } } },
+    });
+  }
+
+  async markDeleted(id: string): Promise<void> {
+    await this.prisma.class.update({ where: { id }, data: { deletedAt: new Date() } });
+    await this.prisma.student.updateMany({ where: { classId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AllocationRepository } from './allocation.repository';
+import { ClassRepository } from './class.repository';
+import { LabRepository } from './lab.repository';
+import { PrismaService } from './prisma.service';
+import { ProgressRepository } from './progress.repository';
+
+const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository];
+
+@Module({ providers: repositories, exports: repositories })
+export class PersistenceModule {}
