@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** One Docker engine NetLabs may place labs on: `name=endpoint` in DOCKER_HOSTS. */
+export interface DockerHostConfig {
+  id: string;
+  /** unix:///var/run/docker.sock or tcp://host:port */
+  endpoint: string;
+}
+
+const dockerHosts = z
+  .string()
+  .min(1)
+  .transform((raw, ctx): DockerHostConfig[] => {
+    const hosts = raw.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+      const eq = entry.indexOf('=');
+      return eq > 0 ? { id: entry.slice(0, eq), endpoint: entry.slice(eq + 1) } : { id: 'local', endpoint: entry };
+    });
+    for (const host of hosts) {
+      if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(host.id)) {
+        ctx.addIssue({ code: 'custom', message: `host name "${host.id}" must be lowercase letters, digits and dashes` });
+      }
+      if (!/^(unix:\/\/\/.+|tcp:\/\/[^/]+:\d+)$/.test(host.endpoint)) {
+        ctx.addIssue({ code: 'custom', message: `endpoint "${host.endpoint}" must be unix:///path or tcp://host:port` });
+      }
+    }
+    if (new Set(hosts.map((h) => h.id)).size !== hosts.length) {
+      ctx.addIssue({ code: 'custom', message: 'host names must be unique' });
+    }
+    return hosts;
+  });
+
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR such as 10.96.0.0/14');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/netlabs'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every BullMQ key, so that several deployments (or test runs) can share one Redis. */
+  QUEUE_PREFIX: z.string().min(1).default('netlabs'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  DOCKER_HOSTS: dockerHosts.default('local=unix:///var/run/docker.sock'),
+  LAB_IMAGE_HTTPD: z.string().min(1).default('httpd:2.4'),
+  LAB_IMAGE_UBUNTU: z.string().min(1).default('ubuntu:24.04'),
+  /** Subnets of every lab network are carved as /24s out of this pool, per Docker host. */
+  LAB_SUBNET_POOL: cidr.default('10.96.0.0/14'),
+  /** Host ports published by labs (httpd in step 2a), per Docker host. */
+  LAB_PORT_MIN: z.coerce.number().int().min(1024).max(65535).default(20000),
+  LAB_PORT_MAX: z.coerce.number().int().min(1024).max(65535).default(29999),
+  /** Address students use to reach published ports (the Docker host as seen from outside). */
+  LAB_PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
+  LAB_MEMORY_MB: z.coerce.number().int().min(16).default(256),
+  LAB_CPUS: z.coerce.number().min(0.05).default(0.5),
+  LAB_PIDS: z.coerce.number().int().min(16).default(256),
+  LAB_MAX_CONTAINERS: z.coerce.number().int().min(1).default(8),
+  /** Whether lab containers may reach the internet (the TP's `apt-get install` needs a mirror). */
+  LAB_OUTBOUND: bool.default('true'),
+  /** How long the API waits for a run/verify job before answering 202. */
+  STEP_WAIT_MS: z.coerce.number().int().min(0).default(20000),
+  PROVISION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
+  STEP_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  /** BullMQ lock: a job whose worker died is picked up again after about this long. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30000),
+  TERMINAL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  TERMINAL_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
+  TERMINAL_MAX_PER_LAB: z.coerce.number().int().min(1).default(6),
+});
+
+export type AppConfig = z.infer<typeof schema>;
+
+/** Thrown when the environment is not a valid configuration; its message names every bad variable. */
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.LAB_PORT_MIN > parsed.data.LAB_PORT_MAX) {
+    throw new ConfigError('Invalid configuration:\n  LAB_PORT_MIN: must not exceed LAB_PORT_MAX');
+  }
+  return parsed.data;
+}
+
+/** Nest injection token for AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,181 @@
+/**
+ * The tenant Docker layer: everything NetLabs does on a Docker engine, in our words,
+ * scoped to one lab. The dockerode implementation (dockerode-tenant-docker.ts) is the
+ * only code that talks to an engine; no dockerode type leaks out of this folder.
+ *
+ * Names: callers use the TP's names ("mon-serveur", "chat"); the layer stores them on
+ * the engine as `<prefix>-<name>` with the lab's labels, and gives containers the TP
+ * name as a network alias so they find each other by it inside the lab.
+ */
+
+export const LABEL_LAB = 'netlabs.lab';
+export const LABEL_CLASS = 'netlabs.class';
+/** The TP name of the object ("mon-serveur", "chat"), as the student knows it. */
+export const LABEL_NAME = 'netlabs.name';
+/** Set on objects that tests create, so a test sweep never touches real labs. */
+export const LABEL_TEST = 'netlabs.test';
+
+/** Which lab an operation acts for. */
+export interface LabScope {
+  labId: string;
+  classId: string;
+  /** Short prefix of every object name, e.g. "nl-3f9a2c". */
+  prefix: string;
+  /** Extra labels (tests add netlabs.test=<run>). */
+  labels?: Record<string, string>;
+}
+
+/** The lab's stand-in for the TP's default `bridge` network: containers with no network join it. */
+export const DEFAULT_NETWORK = 'bridge';
+
+export interface NetworkSpec {
+  /** TP name: "bridge" (the lab's default network) or "chat". */
+  name: string;
+  subnet: string;
+  gateway?: string;
+  ipRange?: string;
+  /** Linux bridge interface name, 15 characters at most. */
+  bridgeName: string;
+}
+
+export interface NetworkInfo {
+  id: string;
+  /** TP name. */
+  name: string;
+  /** Name on the engine. */
+  engineName: string;
+  driver: string;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  bridgeName?: string;
+  labels: Record<string, string>;
+  /** TP names of the containers attached, with their IPv4 address (no mask). */
+  containers: { name: string; ipv4?: string }[];
+}
+
+export interface ContainerSpec {
+  /** TP name, e.g. "mon-serveur". */
+  name: string;
+  image: string;
+  /** TP network name (default "bridge"), or `container:<TP name>` to share its namespace. */
+  network?: string;
+  /** Extra aliases on the network (the TP name is always one). */
+  aliases?: string[];
+  /** `--link <container>:<alias>` in TP names. */
+  links?: { container: string; alias: string }[];
+  /** Publish a container port on the host (the host port comes from the lab's allocation). */
+  publish?: { containerPort: number; hostPort: number };
+  cmd?: string[];
+  env?: Record<string, string>;
+  /** Keep a shell-like main process alive (docker run -it). */
+  tty?: boolean;
+  openStdin?: boolean;
+  workingDir?: string;
+  /** Fixed IPv4 address on the network. */
+  ipv4?: string;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  engineName: string;
+  image: string;
+  /** "running", "exited", ... */
+  state: string;
+  running: boolean;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** "container:<TP name>" when sharing another container's namespace, else the TP network names. */
+  networkMode: string;
+  networks: { name: string; ipv4?: string; aliases: string[] }[];
+  ports: { containerPort: number; hostPort?: number }[];
+  labels: Record<string, string>;
+  limits: { memoryBytes: number; nanoCpus: number; pidsLimit: number; privileged: boolean };
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  stdin?: string;
+  user?: string;
+  env?: Record<string, string>;
+}
+
+/** An interactive shell inside a lab container (a TTY exec), for the terminal broker. */
+export interface TerminalStream {
+  execId: string;
+  write(data: Buffer | string): void;
+  onData(listener: (data: Buffer) => void): void;
+  onEnd(listener: () => void): void;
+  resize(rows: number, cols: number): Promise<void>;
+  /** Ends the shell process in the container, not just the stream (portainer#665). */
+  kill(): Promise<void>;
+  pause(): void;
+  resume(): void;
+}
+
+/** A Docker object carrying our labels, as listed by the reconciler. */
+export interface OwnedObject {
+  kind: 'container' | 'network';
+  id: string;
+  engineName: string;
+  labId: string;
+  classId?: string;
+  running?: boolean;
+}
+
+export interface RemovedCount {
+  containers: number;
+  networks: number;
+}
+
+/** Failure kinds the rest of NetLabs reacts to; message says what happened in plain words. */
+export class DockerLayerError extends Error {
+  constructor(
+    readonly kind: 'not-found' | 'conflict' | 'image-missing' | 'unreachable' | 'forbidden' | 'limit' | 'engine',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TenantDocker {
+  readonly hostId: string;
+  ping(): Promise<void>;
+  /** Makes sure the image is on the host: pulls it if missing; throws image-missing when it cannot. */
+  ensureImage(ref: string): Promise<void>;
+  /** Builds an image from a directory with a Dockerfile, unless `tag` exists; shared by all labs of the host. */
+  buildImage(tag: string, contextDir: string, buildArgs?: Record<string, string>): Promise<void>;
+
+  /** Creates the network, or returns the lab's existing network of that name (idempotent). */
+  createNetwork(scope: LabScope, spec: NetworkSpec): Promise<NetworkInfo>;
+  inspectNetwork(scope: LabScope, name: string): Promise<NetworkInfo | null>;
+  listNetworks(scope: LabScope): Promise<NetworkInfo[]>;
+  removeNetwork(scope: LabScope, name: string): Promise<void>;
+
+  /** Creates and starts a container with the lab's labels and limits. Throws conflict if the name is taken. */
+  runContainer(scope: LabScope, spec: ContainerSpec): Promise<ContainerInfo>;
+  inspectContainer(scope: LabScope, name: string): Promise<ContainerInfo | null>;
+  listContainers(scope: LabScope): Promise<ContainerInfo[]>;
+  startContainer(scope: LabScope, name: string): Promise<void>;
+  stopContainer(scope: LabScope, name: string, timeoutSeconds?: number): Promise<void>;
+  /** Removes the container (forced); no error when it does not exist. */
+  removeContainer(scope: LabScope, name: string): Promise<void>;
+  /** Runs a command in a running container; never hangs past timeoutMs. */
+  exec(scope: LabScope, name: string, cmd: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Process list of a container (docker top), one command line per process. */
+  top(scope: LabScope, name: string): Promise<string[]>;
+  openTerminal(scope: LabScope, name: string, size: { rows: number; cols: number }): Promise<TerminalStream>;
+
+  /** Removes every container and network labelled with the lab, whatever its name. */
+  removeLab(scope: Pick<LabScope, 'labId'>): Promise<RemovedCount>;
+  /** Every container and network on the host that carries netlabs.lab (optionally filtered by extra label). */
+  listOwned(filterLabel?: { key: string; value: string }): Promise<OwnedObject[]>;
+}

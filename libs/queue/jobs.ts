@@ -1,0 +1,68 @@
+/**
+ * The contract between the API and the worker: queue names, job names and payloads.
+ * Queue and job names are stored in Redis with every job: renaming one strands the jobs
+ * already queued under the old name, so treat them as a public contract.
+ */
+
+export enum QueueName {
+  /** Slow work on Docker hosts: provisioning and tearing down labs. */
+  Labs = 'labs',
+  /** Interactive work a student waits for: running and verifying steps. */
+  Steps = 'steps',
+  /** Periodic housekeeping: reaping expired labs, reconciling hosts. */
+  Maintenance = 'maintenance',
+}
+
+export enum JobName {
+  ProvisionLab = 'provision-lab',
+  TeardownLab = 'teardown-lab',
+  RunStep = 'run-step',
+  VerifyStep = 'verify-step',
+  ReapLabs = 'reap-labs',
+  Reconcile = 'reconcile',
+}
+
+export type EndReason = 'expired' | 'idle' | 'deleted' | 'host-lost' | 'failed' | 'reset';
+
+export interface JobPayloads {
+  [JobName.ProvisionLab]: { labId: string };
+  [JobName.TeardownLab]: { labId: string; reason: EndReason };
+  [JobName.RunStep]: { labId: string; stepId: string };
+  [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown };
+  [JobName.ReapLabs]: Record<string, never>;
+  [JobName.Reconcile]: Record<string, never>;
+}
+
+export interface CheckResult {
+  name: string;
+  passed: boolean;
+  message: string;
+}
+
+export interface JobResults {
+  [JobName.ProvisionLab]: { outcome: 'ready' | 'failed' | 'skipped'; reason?: string };
+  [JobName.TeardownLab]: { outcome: 'destroyed' | 'skipped'; removed?: { containers: number; networks: number } };
+  [JobName.RunStep]: { step: string; output: string };
+  [JobName.VerifyStep]: { step: string; passed: boolean; checks: CheckResult[]; attemptId: string };
+  [JobName.ReapLabs]: { outcome: 'done'; reaped: number };
+  [JobName.Reconcile]: { outcome: 'done'; removed: number; repaired: number; marked: number };
+}
+
+export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
+export type AnyJob = { [N in JobName]: JobOf<N> }[JobName];
+
+/** Which queue carries which job. */
+export const QUEUE_OF: Record<JobName, QueueName> = {
+  [JobName.ProvisionLab]: QueueName.Labs,
+  [JobName.TeardownLab]: QueueName.Labs,
+  [JobName.RunStep]: QueueName.Steps,
+  [JobName.VerifyStep]: QueueName.Steps,
+  [JobName.ReapLabs]: QueueName.Maintenance,
+  [JobName.Reconcile]: QueueName.Maintenance,
+};
+
+/**
+ * A job error that retrying cannot fix (a missing image, a bad definition): the
+ * processor marks the lab failed at once instead of burning its retries.
+ */
+export class PermanentJobError extends Error {}
