@@ -1,0 +1,116 @@
+import { BadRequestException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
+import { ClassRepository } from '../../../libs/persistence/class.repository';
+import { LabRepository } from '../../../libs/persistence/lab.repository';
+import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { JobName } from '../../../libs/queue/jobs';
+import { hashToken, newLabPrefix, newStudentToken } from '../common/tokens';
+import type { CreateClassBody } from './class.schemas';
+
+const DEFAULT_TTL_MINUTES = 240;
+const DEFAULT_IDLE_MINUTES = 60;
+
+@Injectable()
+export class ClassesService {
+  private readonly logger = new Logger(ClassesService.name);
+
+  constructor(
+    private readonly classes: ClassRepository,
+    private readonly labs: LabRepository,
+    private readonly catalogue: LabCatalogue,
+    private readonly queue: JobQueue,
+  ) {}
+
+  /** Creates the class and one lab per student, then queues their provisioning. Tokens are returned once. */
+  async create(body: CreateClassBody) {
+    if (!this.catalogue.get(body.labDefinitionId)) {
+      throw new BadRequestException(`labDefinitionId: unknown lab definition "${body.labDefinitionId}"`);
+    }
+    const tokens = new Map<string, string>();
+    const students = body.students.map((s) => {
+      const token = newStudentToken();
+      tokens.set(s.externalId, token);
+      return { externalId: s.externalId, displayName: s.displayName, tokenHash: hashToken(token), labPrefix: newLabPrefix() };
+    });
+    const created = await this.classes.createWithLabs({
+      name: body.name,
+      labDefinitionId: body.labDefinitionId,
+      labTtlMinutes: body.labTtlMinutes ?? DEFAULT_TTL_MINUTES,
+      idleMinutes: body.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+      students,
+    });
+    try {
+      await Promise.all(created.labs.map(({ lab }) => this.queue.enqueue(JobName.ProvisionLab, { labId: lab.id }, { jobId: `provision-${lab.id}` })));
+    } catch (error) {
+      // Without a queue no lab would ever become ready: fail them now rather than leave them pending forever.
+      this.logger.error(`could not queue provisioning for class ${created.class.id}: ${String(error)}`);
+      await Promise.all(created.labs.map(({ lab }) => this.labs.markFailed(lab.id, 'could not queue provisioning: job queue unavailable')));
+      throw new ServiceUnavailableException('the job queue is unavailable; the class was created but its labs failed, delete it and try again');
+    }
+    return {
+      id: created.class.id,
+      name: created.class.name,
+      labDefinitionId: created.class.labDefinitionId,
+      labs: created.labs.map(({ lab, student }) => ({
+        id: lab.id,
+        studentExternalId: student.externalId,
+        token: tokens.get(student.externalId)!,
+        status: lab.status,
+      })),
+    };
+  }
+
+  async get(id: string) {
+    const found = await this.classes.findById(id);
+    if (!found) throw new NotFoundException(`class ${id} not found`);
+    return {
+      id: found.id,
+      name: found.name,
+      labDefinitionId: found.labDefinitionId,
+      createdAt: found.createdAt,
+      deletedAt: found.deletedAt,
+      labs: found.labs.map((lab) => ({
+        id: lab.id,
+        studentExternalId: lab.student.externalId,
+        displayName: lab.student.displayName,
+        status: lab.status,
+        hostId: lab.hostId,
+        failureReason: lab.failureReason,
+        endReason: lab.endReason,
+      })),
+    };
+  }
+
+  /** The instructor's grid: every student's status per step. */
+  async progress(id: string) {
+    const found = await this.classes.findById(id);
+    if (!found) throw new NotFoundException(`class ${id} not found`);
+    const definition = this.catalogue.get(found.labDefinitionId);
+    const stepIds = definition ? definition.steps.map((s) => s.id) : [];
+    return {
+      classId: found.id,
+      steps: stepIds,
+      students: found.labs.map((lab) => {
+        const byStep = new Map(lab.steps.map((p) => [p.stepId, p]));
+        const steps: Record<string, string> = {};
+        let score = 0;
+        for (const stepId of stepIds) {
+          const status = byStep.get(stepId)?.status ?? 'pending';
+          steps[stepId] = status;
+          if (status === 'passed') score++;
+        }
+        return { externalId: lab.student.externalId, displayName: lab.student.displayName, labId: lab.id, status: lab.status, steps, score };
+      }),
+    };
+  }
+
+  /** Revokes the students' tokens and queues the teardown of every lab. */
+  async remove(id: string) {
+    const found = await this.classes.findById(id);
+    if (!found) throw new NotFoundException(`class ${id} not found`);
+    await this.classes.markDeleted(id);
+    const live = found.labs.filter((lab) => lab.status !== 'destroyed');
+    await Promise.all(live.map((lab) => this.queue.enqueue(JobName.TeardownLab, { labId: lab.id, reason: 'deleted' }, { jobId: `teardown-${lab.id}` })));
+    return { id, status: 'deleting', labs: live.length };
+  }
+}

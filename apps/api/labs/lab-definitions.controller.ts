@@ -1,0 +1,14 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
+import { langSchema } from './lab.schemas';
+
+@Controller('lab-definitions')
+export class LabDefinitionsController {
+  constructor(private readonly catalogue: LabCatalogue) {}
+
+  @Get()
+  list(@Query('lang') lang?: string) {
+    const l = langSchema.parse(lang);
+    return this.catalogue.list().map((d) => ({ id: d.id, title: d.title[l], steps: d.steps.map((s) => ({ id: s.id, title: s.title[l], kind: s.kind })) }));
+  }
+}

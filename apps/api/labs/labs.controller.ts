@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Actor } from '../common/actor';
+import { CurrentActor } from '../common/auth.guard';
+import { UuidPipe } from '../common/uuid.pipe';
+import { ZodBodyPipe } from '../common/zod-body.pipe';
+import { langSchema, runStepSchema, type VerifyStepBody, verifyStepSchema } from './lab.schemas';
+import { LabsService } from './labs.service';
+
+const STEP_ID = /^[0-9a-z]{1,8}$/;
+
+@Controller('labs')
+export class LabsController {
+  constructor(private readonly labs: LabsService) {}
+
+  @Get(':id')
+  get(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Query('lang') lang?: string) {
+    return this.labs.get(actor, id, langSchema.parse(lang));
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  remove(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string) {
+    return this.labs.remove(actor, id);
+  }
+
+  @Post(':id/steps/:step/run')
+  async run(
+    @CurrentActor() actor: Actor,
+    @Param('id', new UuidPipe()) id: string,
+    @Param('step') step: string,
+    @Body(new ZodBodyPipe(runStepSchema)) _body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { status, body } = await this.labs.runStep(actor, id, normaliseStep(step));
+    res.status(status);
+    return body;
+  }
+
+  @Post(':id/steps/:step/verify')
+  async verify(
+    @CurrentActor() actor: Actor,
+    @Param('id', new UuidPipe()) id: string,
+    @Param('step') step: string,
+    @Body(new ZodBodyPipe(verifyStepSchema)) body: VerifyStepBody,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.labs.verifyStep(actor, id, normaliseStep(step), body.answer);
+    res.status(result.status);
+    return result.body;
+  }
+
+  @Get(':id/jobs/:jobId')
+  job(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Param('jobId') jobId: string) {
+    return this.labs.jobResult(actor, id, jobId);
+  }
+}
+
+/** Unknown-looking step ids become 404 in the service, like any unknown step. */
+function normaliseStep(step: string): string {
+  return STEP_ID.test(step.toLowerCase()) ? step.toLowerCase() : '__unknown__';
+}

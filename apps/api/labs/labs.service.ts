@@ -1,0 +1,110 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { labValuesFrom } from '../../../libs/allocation/lab-resources';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
+import { LabRunner } from '../../../libs/labs/lab-runner';
+import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { JobName, QueueName } from '../../../libs/queue/jobs';
+import { type Actor } from '../common/actor';
+import { requireLabAccess } from '../common/access';
+
+@Injectable()
+export class LabsService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly labs: LabRepository,
+    private readonly catalogue: LabCatalogue,
+    private readonly runner: LabRunner,
+    private readonly queue: JobQueue,
+  ) {}
+
+  async get(actor: Actor, labId: string, lang: 'fr' | 'en') {
+    const lab = await this.load(actor, labId);
+    const definition = this.catalogue.get(lab.labDefinitionId);
+    const progress = new Map(lab.steps.map((p) => [p.stepId, p]));
+    const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
+    const rendered = definition && values ? this.runner.renderInstructions(definition, values, lang) : null;
+    return {
+      id: lab.id,
+      status: lab.status,
+      labDefinitionId: lab.labDefinitionId,
+      studentExternalId: lab.student.externalId,
+      hostId: lab.hostId,
+      failureReason: lab.failureReason,
+      endReason: lab.endReason,
+      createdAt: lab.createdAt,
+      readyAt: lab.readyAt,
+      expiresAt: lab.expiresAt,
+      values,
+      steps: (definition?.steps ?? []).map((step) => ({
+        id: step.id,
+        title: step.title[lang],
+        kind: step.kind,
+        status: progress.get(step.id)?.status ?? 'pending',
+        attempts: progress.get(step.id)?.attempts ?? 0,
+        instructions: rendered?.steps.find((s) => s.id === step.id)?.instructions ?? null,
+      })),
+      instructions: rendered?.markdown ?? null,
+    };
+  }
+
+  async remove(actor: Actor, labId: string) {
+    await this.load(actor, labId);
+    await this.queue.enqueue(JobName.TeardownLab, { labId, reason: 'deleted' }, { jobId: `teardown-${labId}` });
+    return { id: labId, status: 'destroying' };
+  }
+
+  /** Runs a step's reference solution on the worker and waits for its output (or answers pending). */
+  async runStep(actor: Actor, labId: string, stepId: string) {
+    await this.readyLabWithStep(actor, labId, stepId);
+    const outcome = await this.queue.enqueueAndWait(JobName.RunStep, { labId, stepId }, this.config.STEP_WAIT_MS, { attempts: 1 });
+    return outcome.done ? { status: 200, body: outcome.result } : { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
+  }
+
+  /** Verifies a step against the live lab on the worker; every attempt is stored there. */
+  async verifyStep(actor: Actor, labId: string, stepId: string, answer: unknown) {
+    const { definition } = await this.readyLabWithStep(actor, labId, stepId);
+    const problem = this.runner.validateAnswer(definition, stepId, answer);
+    if (problem) throw new BadRequestException(problem);
+    const outcome = await this.queue.enqueueAndWait(JobName.VerifyStep, { labId, stepId, answer }, this.config.STEP_WAIT_MS, { attempts: 1 });
+    if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
+    const { attemptId: _attemptId, ...result } = outcome.result;
+    return { status: 200, body: result };
+  }
+
+  /** The result of a run or verify that was still going when the API answered 202. */
+  async jobResult(actor: Actor, labId: string, jobId: string) {
+    await this.load(actor, labId);
+    const job = await this.queue.status(QueueName.Steps, jobId);
+    const data = job.data as { labId?: string; stepId?: string } | undefined;
+    if (job.state === 'unknown' || data?.labId !== labId) throw new NotFoundException(`job ${jobId} not found for lab ${labId}`);
+    if (job.state === 'completed') {
+      const { attemptId: _attemptId, ...result } = job.result as Record<string, unknown>;
+      return { state: 'completed', result };
+    }
+    if (job.state === 'failed') return { state: 'failed', step: data.stepId, message: job.failedReason };
+    return { state: 'pending', step: data.stepId };
+  }
+
+  private pending(labId: string, stepId: string, jobId: string) {
+    return { step: stepId, state: 'pending', jobId, resultUrl: `/labs/${labId}/jobs/${jobId}` };
+  }
+
+  private async readyLabWithStep(actor: Actor, labId: string, stepId: string) {
+    const lab = await this.load(actor, labId);
+    const definition = this.catalogue.get(lab.labDefinitionId);
+    if (!definition) throw new ServiceUnavailableException(`lab definition ${lab.labDefinitionId} is not loaded`);
+    if (!definition.steps.some((s) => s.id === stepId)) throw new NotFoundException(`step ${stepId} not found in ${definition.id}`);
+    if (lab.status !== LabStatus.ready) throw new ConflictException(`lab ${labId} is ${lab.status}, not ready`);
+    await this.labs.touch(labId);
+    return { lab, definition };
+  }
+
+  private async load(actor: Actor, labId: string) {
+    requireLabAccess(actor, labId);
+    const lab = await this.labs.findWithProgress(labId);
+    if (!lab) throw new NotFoundException(`lab ${labId} not found`);
+    return lab;
+  }
+}

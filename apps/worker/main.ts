@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '../../libs/config/app-config';
+import { WorkerModule } from './worker.module';
+
+async function main(): Promise<void> {
+  loadConfig();
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['log', 'error', 'warn'] });
+  app.enableShutdownHooks();
+  new Logger('NetLabsWorker').log('NetLabs worker started');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `NetLabs worker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

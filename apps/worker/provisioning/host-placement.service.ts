@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
+import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
+
+/** Chooses the Docker host of a new lab: the least loaded host that answers. */
+@Injectable()
+export class HostPlacementService {
+  constructor(
+    private readonly hosts: DockerHostPool,
+    private readonly allocations: AllocationRepository,
+  ) {}
+
+  async choose(): Promise<string> {
+    const load = new Map((await this.allocations.countByHost()).map((row) => [row.hostId, row._count._all]));
+    const candidates = [...this.hosts.ids()].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0));
+    const errors: string[] = [];
+    for (const id of candidates) {
+      try {
+        await this.hosts.get(id).ping();
+        return id;
+      } catch (error) {
+        errors.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    throw new Error(`no Docker host answers (${errors.join('; ')})`);
+  }
+}

@@ -1,0 +1,45 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { type JobPayloads, type JobResults, JobName, PermanentJobError, QueueName } from '../../../libs/queue/jobs';
+import { workerOptions } from '../worker-options';
+import { ProvisioningService } from './provisioning.service';
+import { TeardownService } from './teardown.service';
+
+/** Consumes the `labs` queue: provisioning and teardown. */
+@Processor(QueueName.Labs, workerOptions('PROVISION_CONCURRENCY'))
+export class LabsProcessor extends WorkerHost {
+  private readonly logger = new Logger(LabsProcessor.name);
+
+  constructor(
+    private readonly provisioning: ProvisioningService,
+    private readonly teardowns: TeardownService,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab]> {
+    switch (job.name) {
+      case JobName.ProvisionLab:
+        return this.provision(job as Job<JobPayloads[JobName.ProvisionLab]>);
+      case JobName.TeardownLab: {
+        const { labId, reason } = (job as Job<JobPayloads[JobName.TeardownLab]>).data;
+        return this.teardowns.teardown(labId, reason);
+      }
+      default:
+        throw new PermanentJobError(`unknown job ${job.name} on queue ${QueueName.Labs}`);
+    }
+  }
+
+  /** Transient errors are retried with backoff; on the last attempt (or a permanent error) the lab fails cleanly. */
+  private async provision(job: Job<JobPayloads[JobName.ProvisionLab]>) {
+    try {
+      return await this.provisioning.provision(job.data.labId);
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (error instanceof PermanentJobError || lastAttempt) return this.provisioning.fail(job.data.labId, error);
+      this.logger.warn(`provision ${job.data.labId} attempt ${job.attemptsMade + 1} failed, will retry: ${String(error)}`);
+      throw error;
+    }
+  }
+}

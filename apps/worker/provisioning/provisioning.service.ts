@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
+import { DEFAULT_NETWORK, DockerLayerError } from '../../../libs/docker/tenant-docker';
+import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
+import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { type JobResults, JobName, PermanentJobError } from '../../../libs/queue/jobs';
+import { HostPlacementService } from './host-placement.service';
+import { LabAllocatorService } from './lab-allocator.service';
+import { scopeOf } from './lab-scope';
+
+type ProvisionResult = JobResults[JobName.ProvisionLab];
+
+/**
+ * Brings a lab from `provisioning` to `ready`: a host, its allocations, its own bridge
+ * network and the lab's images on that host. Every step converges when repeated, so a
+ * retried or duplicated job ends with the same single lab.
+ */
+@Injectable()
+export class ProvisioningService {
+  private readonly logger = new Logger(ProvisioningService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly labs: LabRepository,
+    private readonly allocations: AllocationRepository,
+    private readonly hosts: DockerHostPool,
+    private readonly placement: HostPlacementService,
+    private readonly allocator: LabAllocatorService,
+  ) {}
+
+  async provision(labId: string): Promise<ProvisionResult> {
+    const lab = await this.labs.findById(labId);
+    if (!lab || lab.status !== LabStatus.provisioning) {
+      return { outcome: 'skipped', reason: lab ? `lab is ${lab.status}` : 'lab not found' };
+    }
+    if (!lab.hostId) await this.labs.setHost(labId, await this.placement.choose());
+    const hostId = (await this.labs.findById(labId))!.hostId!;
+    const docker = this.hosts.get(hostId);
+    const scope = scopeOf(lab);
+
+    const values = await this.allocator.allocate(labId, hostId);
+    await Promise.all([
+      docker.createNetwork(scope, {
+        name: DEFAULT_NETWORK,
+        subnet: values.bridgeSubnet,
+        gateway: values.bridgeGateway,
+        bridgeName: values.bridgeInterface,
+      }),
+      this.ensureImage(hostId, this.config.LAB_IMAGE_HTTPD),
+      this.ensureImage(hostId, this.config.LAB_IMAGE_UBUNTU),
+    ]);
+
+    if (await this.labs.markReady(labId)) {
+      this.logger.log(`lab ${labId} ready on ${hostId} (${values.bridgeSubnet}, port ${values.httpdPort})`);
+      return { outcome: 'ready' };
+    }
+    // Deleted while we were creating it: remove what we just made.
+    await this.cleanUp(labId, hostId, scope);
+    return { outcome: 'skipped', reason: 'lab was deleted during provisioning' };
+  }
+
+  /** Called when the job will not be retried: nothing the lab created is left behind. */
+  async fail(labId: string, error: unknown): Promise<ProvisionResult> {
+    const reason = error instanceof Error ? error.message : String(error);
+    const lab = await this.labs.findById(labId);
+    if (lab?.hostId) await this.cleanUp(labId, lab.hostId, scopeOf(lab));
+    else await this.allocations.releaseLab(labId);
+    await this.labs.markFailed(labId, reason);
+    this.logger.warn(`lab ${labId} failed: ${reason}`);
+    return { outcome: 'failed', reason };
+  }
+
+  private async ensureImage(hostId: string, image: string): Promise<void> {
+    try {
+      await this.hosts.get(hostId).ensureImage(image);
+    } catch (error) {
+      if (error instanceof DockerLayerError && error.kind === 'image-missing') throw new PermanentJobError(error.message);
+      throw error;
+    }
+  }
+
+  private async cleanUp(labId: string, hostId: string, scope: ReturnType<typeof scopeOf>): Promise<void> {
+    try {
+      await this.hosts.get(hostId).removeLab(scope);
+    } catch (error) {
+      // The host may be down: its objects carry our labels and the reconciler removes them later.
+      this.logger.warn(`lab ${labId}: could not remove its Docker objects on ${hostId}: ${String(error)}`);
+    }
+    await this.allocations.releaseLab(labId);
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
+import { LabRunner } from '../../../libs/labs/lab-runner';
+import { ProgressRepository } from '../../../libs/persistence/progress.repository';
+import { type JobResults, JobName, PermanentJobError } from '../../../libs/queue/jobs';
+import { LabContextFactory } from './lab-context.factory';
+
+/** Runs and verifies a lab's steps through the lab runner; stores every verification. */
+@Injectable()
+export class StepsService {
+  constructor(
+    private readonly contexts: LabContextFactory,
+    private readonly catalogue: LabCatalogue,
+    private readonly runner: LabRunner,
+    private readonly progress: ProgressRepository,
+  ) {}
+
+  async run(labId: string, stepId: string): Promise<JobResults[JobName.RunStep]> {
+    const { context, definition } = await this.prepare(labId);
+    return this.runner.runStep(definition, stepId, context);
+  }
+
+  async verify(labId: string, stepId: string, answer: unknown): Promise<JobResults[JobName.VerifyStep]> {
+    const { context, definition } = await this.prepare(labId);
+    const result = await this.runner.verifyStep(definition, stepId, context, answer);
+    const attemptId = await this.progress.recordAttempt({ labId, stepId, passed: result.passed, answer, checks: result.checks });
+    return { ...result, attemptId };
+  }
+
+  private async prepare(labId: string) {
+    const { context, labDefinitionId } = await this.contexts.forReadyLab(labId);
+    const definition = this.catalogue.get(labDefinitionId);
+    if (!definition) throw new PermanentJobError(`lab definition ${labDefinitionId} is not loaded`);
+    return { context, definition };
+  }
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '../../libs/config/config.module';
+import { DockerModule } from '../../libs/docker/docker.module';
+import { LabsModule } from '../../libs/labs/labs.module';
+import { PersistenceModule } from '../../libs/persistence/persistence.module';
+import { QueueModule } from '../../libs/queue/queue.module';
+import { HostPlacementService } from './provisioning/host-placement.service';
+import { LabAllocatorService } from './provisioning/lab-allocator.service';
+import { LabsProcessor } from './provisioning/labs.processor';
+import { ProvisioningService } from './provisioning/provisioning.service';
+import { TeardownService } from './provisioning/teardown.service';
+import { LabContextFactory } from './steps/lab-context.factory';
+import { StepsProcessor } from './steps/steps.processor';
+import { StepsService } from './steps/steps.service';
+
+/** The worker: BullMQ processors only, no HTTP. */
+@Module({
+  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule],
+  providers: [
+    HostPlacementService,
+    LabAllocatorService,
+    ProvisioningService,
+    TeardownService,
+    LabsProcessor,
+    LabContextFactory,
+    StepsService,
+    StepsProcessor,
+  ],
+})
+export class WorkerModule {}

@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DockerHostPool } from './docker-host-pool';
+
+/** Provides the pool of Docker hosts from DOCKER_HOSTS and the lab limits. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DockerHostPool,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        new DockerHostPool(config.DOCKER_HOSTS, {
+          memoryMb: config.LAB_MEMORY_MB,
+          cpus: config.LAB_CPUS,
+          pids: config.LAB_PIDS,
+          maxContainers: config.LAB_MAX_CONTAINERS,
+        }),
+    },
+  ],
+  exports: [DockerHostPool],
+})
+export class DockerModule {}
