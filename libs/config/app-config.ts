@@ -29,6 +29,18 @@ const dockerHosts = z
     return hosts;
   });
 
+const labels = z
+  .string()
+  .transform((raw, ctx): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [key, value] = pair.split('=');
+      if (!key || value === undefined || !/^[a-z0-9.-]+$/.test(key)) ctx.addIssue({ code: 'custom', message: `"${pair}" is not key=value` });
+      else out[key] = value;
+    }
+    return out;
+  });
+
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR such as 10.96.0.0/14');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -42,6 +54,8 @@ const schema = z.object({
   DOCKER_HOSTS: dockerHosts.default('local=unix:///var/run/docker.sock'),
   LAB_IMAGE_HTTPD: z.string().min(1).default('httpd:2.4'),
   LAB_IMAGE_UBUNTU: z.string().min(1).default('ubuntu:24.04'),
+  /** Whether a missing lab image may be pulled from its registry (false on offline machines). */
+  LAB_IMAGE_PULL: bool.default('true'),
   /** Subnets of every lab network are carved as /24s out of this pool, per Docker host. */
   LAB_SUBNET_POOL: cidr.default('10.96.0.0/14'),
   /** Host ports published by labs (httpd in step 2a), per Docker host. */
@@ -49,6 +63,8 @@ const schema = z.object({
   LAB_PORT_MAX: z.coerce.number().int().min(1024).max(65535).default(29999),
   /** Address students use to reach published ports (the Docker host as seen from outside). */
   LAB_PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Extra labels on every lab object, `key=value,...` (tests mark what they create). */
+  LAB_LABELS: labels.default(''),
   LAB_MEMORY_MB: z.coerce.number().int().min(16).default(256),
   LAB_CPUS: z.coerce.number().min(0.05).default(0.5),
   LAB_PIDS: z.coerce.number().int().min(16).default(256),

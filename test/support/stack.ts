@@ -1,0 +1,156 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { sleep, waitFor } from './wait-for';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/**
+ * The real NetLabs, as separate processes built from dist/: one API and one worker,
+ * on the real Postgres, Redis and Docker engine. Each stack has its own queue prefix and
+ * labels its Docker objects with netlabs.test=<runId>, so `stop()` can sweep them.
+ */
+export class TestStack {
+  readonly runId = randomBytes(4).toString('hex');
+  readonly adminToken = `admin-${randomBytes(16).toString('hex')}`;
+  apiUrl = '';
+  private api?: ChildProcess;
+  private worker?: ChildProcess;
+  private env: NodeJS.ProcessEnv = {};
+
+  constructor(private readonly overrides: Record<string, string> = {}) {}
+
+  async start(): Promise<void> {
+    const port = await freePort();
+    this.apiUrl = `http://127.0.0.1:${port}`;
+    this.env = {
+      ...process.env,
+      PORT: String(port),
+      ADMIN_TOKEN: this.adminToken,
+      QUEUE_PREFIX: `nltest-${this.runId}`,
+      LAB_LABELS: `netlabs.test=${this.runId}`,
+      JOB_LOCK_MS: '4000',
+      ...this.overrides,
+    };
+    this.startWorker();
+    this.api = this.spawn('api', 'dist/apps/api/main.js');
+    await waitFor('the API to answer /health', async () => (await fetch(`${this.apiUrl}/health`)).ok, { timeoutMs: 30_000 });
+  }
+
+  startWorker(): void {
+    this.worker = this.spawn('worker', 'dist/apps/worker/main.js');
+  }
+
+  /** Kills the worker the hard way (no graceful shutdown), as a crash would. */
+  async killWorker(): Promise<void> {
+    const worker = this.worker;
+    if (!worker || worker.exitCode !== null) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGKILL');
+    await exited;
+  }
+
+  async request<T = any>(method: string, urlPath: string, body?: unknown, token: string | null = this.adminToken): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${this.apiUrl}${urlPath}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as T };
+  }
+
+  /** Creates a class and waits until none of its labs is still provisioning. */
+  async createClassAndWait(students: string[], name = 'test class') {
+    const created = await this.request('POST', '/classes', {
+      name,
+      labDefinitionId: 'docker-network',
+      students: students.map((externalId) => ({ externalId })),
+    });
+    if (created.status !== 201) throw new Error(`POST /classes answered ${created.status}: ${JSON.stringify(created.body)}`);
+    await this.waitForLabs(created.body.id, (status) => status !== 'provisioning');
+    return created.body as { id: string; labs: { id: string; studentExternalId: string; token: string; status: string }[] };
+  }
+
+  async waitForLabs(classId: string, done: (status: string) => boolean, timeoutMs = 120_000) {
+    return waitFor(
+      `labs of class ${classId}`,
+      async () => {
+        const found = await this.request('GET', `/classes/${classId}`);
+        return found.body.labs.every((lab: { status: string }) => done(lab.status)) ? found.body : undefined;
+      },
+      { timeoutMs, intervalMs: 300 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const child of [this.api, this.worker]) {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+      }
+    }
+    sweepDocker(this.runId);
+    sweepRedis(`nltest-${this.runId}`);
+  }
+
+  private spawn(name: string, script: string): ChildProcess {
+    const child = spawn(process.execPath, [script], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    return child;
+  }
+}
+
+/** Removes every container and network labelled netlabs.test=<runId>, whatever happened in the test. */
+export function sweepDocker(runId: string): void {
+  const label = `label=netlabs.test=${runId}`;
+  const containers = execFileSync('docker', ['ps', '-aq', '--filter', label]).toString().split('\n').filter(Boolean);
+  if (containers.length) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
+  const networks = execFileSync('docker', ['network', 'ls', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
+  if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+}
+
+function sweepRedis(prefix: string): void {
+  try {
+    execFileSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${prefix}:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null`]);
+  } catch {
+    // Redis may be the thing a test stopped; keys expire with the test database anyway.
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Docker objects carrying a label, as `docker` itself lists them. */
+export function dockerObjects(kind: 'container' | 'network', filter: string): string[] {
+  const args = kind === 'container' ? ['ps', '-aq', '--filter', filter] : ['network', 'ls', '-q', '--filter', filter];
+  return execFileSync('docker', args).toString().split('\n').filter(Boolean);
+}
