@@ -4,10 +4,14 @@ import { DockerModule } from '../../libs/docker/docker.module';
 import { LabsModule } from '../../libs/labs/labs.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
+import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { ReaperService } from './maintenance/reaper.service';
+import { ReconcilerService } from './maintenance/reconciler.service';
 import { HostPlacementService } from './provisioning/host-placement.service';
 import { LabAllocatorService } from './provisioning/lab-allocator.service';
 import { LabsProcessor } from './provisioning/labs.processor';
 import { ProvisioningService } from './provisioning/provisioning.service';
+import { ResetService } from './provisioning/reset.service';
 import { TeardownService } from './provisioning/teardown.service';
 import { LabContextFactory } from './steps/lab-context.factory';
 import { StepsProcessor } from './steps/steps.processor';
@@ -21,10 +25,14 @@ import { StepsService } from './steps/steps.service';
     LabAllocatorService,
     ProvisioningService,
     TeardownService,
+    ResetService,
     LabsProcessor,
     LabContextFactory,
     StepsService,
     StepsProcessor,
+    ReaperService,
+    ReconcilerService,
+    MaintenanceProcessor,
   ],
 })
 export class WorkerModule {}

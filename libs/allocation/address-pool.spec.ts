@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickFreeIndex, SubnetPool } from './address-pool';
-import { firstHost, labValuesFrom, Purpose } from './lab-resources';
+import { bridgeInterfaceName, chatInterfaceName, firstHost, labValuesFrom, Purpose } from './lab-resources';
 
 describe('SubnetPool', () => {
   it('carves /24s out of the pool and finds their index back', () => {
@@ -37,5 +37,13 @@ describe('labValuesFrom', () => {
     const values = labValuesFrom([...rows, { purpose: Purpose.HttpdPort, value: '20001' }], '127.0.0.1');
     expect(values).toMatchObject({ bridgeGateway: '10.96.4.1', httpdPort: 20001, chatInterface: 'chat9' });
     expect(firstHost('10.1.2.0/24')).toBe('10.1.2.1');
+  });
+});
+
+describe('bridge interface names', () => {
+  it('follow the subnet and fit in 15 characters', () => {
+    expect(bridgeInterfaceName('10.96.4.0/24')).toBe('nlb24580');
+    expect(chatInterfaceName('10.99.255.0/24')).toBe('chat25599');
+    expect(chatInterfaceName('10.255.255.0/24').length).toBeLessThanOrEqual(15);
   });
 });

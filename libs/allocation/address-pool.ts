@@ -1,7 +1,5 @@
 /**
  * IPv4 arithmetic for carving per-lab /24 subnets out of the configured pool.
- * Subnet number i of the pool is also what names the lab's bridges (nlb<i>, chat<i>),
- * so a bridge name is unique exactly when its subnet is.
  */
 
 export function ipToInt(ip: string): number {

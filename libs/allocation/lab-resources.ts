@@ -10,8 +10,14 @@ export const Purpose = {
   HttpdPort: 'httpd-port',
 } as const;
 
-export const bridgeInterfaceName = (index: number) => `nlb${index}`;
-export const chatInterfaceName = (index: number) => `chat${index}`;
+/**
+ * Bridge interface names follow from the subnet (its second and third octets as one
+ * number), so they are unique exactly when subnets are, even across several engines on
+ * one kernel as long as their pools differ: 10.96.4.0/24 -> nlb24580 / chat24580.
+ */
+const subnetNumber = (subnet: string) => (ipToInt(subnet.split('/')[0]) >>> 8) & 0xffff;
+export const bridgeInterfaceName = (subnet: string) => `nlb${subnetNumber(subnet)}`;
+export const chatInterfaceName = (subnet: string) => `chat${subnetNumber(subnet)}`;
 
 /** The gateway NetLabs gives a /24 it creates: its first address. */
 export function firstHost(subnet: string): string {

@@ -49,6 +49,12 @@ export class AllocationRepository {
     return count;
   }
 
+  /** Frees allocations held by labs that own nothing any more (failed or destroyed). */
+  async releaseOrphans(hostId: string): Promise<number> {
+    const { count } = await this.prisma.allocation.deleteMany({ where: { hostId, lab: { status: { in: ['failed', 'destroyed'] } } } });
+    return count;
+  }
+
   countByHost() {
     return this.prisma.allocation.groupBy({ by: ['hostId'], where: { purpose: 'bridge-subnet' }, _count: { _all: true } });
   }

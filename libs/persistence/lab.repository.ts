@@ -13,7 +13,7 @@ export class LabRepository {
   }
 
   findWithProgress(id: string) {
-    return this.prisma.lab.findUnique({ where: { id }, include: { steps: true, student: true, allocations: true } });
+    return this.prisma.lab.findUnique({ where: { id }, include: { steps: true, student: true, allocations: true, class: true } });
   }
 
   /** The lab a student token opens (revoked tokens open nothing). */
@@ -25,14 +25,15 @@ export class LabRepository {
     return this.prisma.lab.findMany({ where: { classId }, include: { student: true }, orderBy: { createdAt: 'asc' } });
   }
 
-  async setHost(id: string, hostId: string): Promise<void> {
-    await this.prisma.lab.updateMany({ where: { id, hostId: null }, data: { hostId } });
+  /** Places the lab on a host unless another job already moved it (compare-and-set on the previous host). */
+  async setHost(id: string, hostId: string, previous: string | null): Promise<void> {
+    await this.prisma.lab.updateMany({ where: { id, hostId: previous }, data: { hostId } });
   }
 
   /** Moves a lab to ready unless it was deleted meanwhile; returns whether it moved. */
   async markReady(id: string): Promise<boolean> {
     const { count } = await this.prisma.lab.updateMany({
-      where: { id, status: { in: [LabStatus.provisioning, LabStatus.failed] } },
+      where: { id, status: LabStatus.provisioning },
       data: { status: LabStatus.ready, readyAt: new Date(), failureReason: null },
     });
     return count === 1;
@@ -60,6 +61,60 @@ export class LabRepository {
       this.prisma.allocation.deleteMany({ where: { labId: id } }),
       this.prisma.lab.update({ where: { id }, data: { status: LabStatus.destroyed, destroyedAt: new Date() } }),
     ]);
+  }
+
+  /** Labs past their expiry or idle timeout, with the reason to record. */
+  findReapable(now = new Date()): Promise<{ id: string; reason: 'expired' | 'idle' }[]> {
+    return this.prisma.$queryRaw`
+      SELECT l.id::text AS id,
+             CASE WHEN l."expiresAt" < ${now} THEN 'expired' ELSE 'idle' END AS reason
+        FROM "Lab" l JOIN "Class" c ON c.id = l."classId"
+       WHERE l.status = 'ready'
+         AND (l."expiresAt" < ${now} OR l."lastActivityAt" + make_interval(mins => c."idleMinutes") < ${now})`;
+  }
+
+  /** Labs that still own something on a Docker host (anything not destroyed). */
+  findLive() {
+    return this.prisma.lab.findMany({ where: { status: { not: LabStatus.destroyed } }, select: { id: true, classId: true, prefix: true, hostId: true, status: true } });
+  }
+
+  /**
+   * Puts a lab back to provisioning for a reset: allowed from ready, failed or destroyed
+   * (an expired lab can be brought back) while its class exists. Returns false otherwise.
+   */
+  async beginReset(id: string, ttlMinutes: number): Promise<boolean> {
+    const { count } = await this.prisma.lab.updateMany({
+      where: { id, status: { in: [LabStatus.ready, LabStatus.failed, LabStatus.destroyed] }, class: { deletedAt: null } },
+      data: {
+        status: LabStatus.provisioning,
+        failureReason: null,
+        endReason: null,
+        readyAt: null,
+        destroyedAt: null,
+        lastActivityAt: new Date(),
+        expiresAt: new Date(Date.now() + ttlMinutes * 60_000),
+      },
+    });
+    return count === 1;
+  }
+
+  /** A host stopped answering: its live labs are reported lost (their objects are cleaned when it returns). */
+  async markHostLost(hostId: string): Promise<number> {
+    const { count } = await this.prisma.lab.updateMany({
+      where: { hostId, status: { in: [LabStatus.provisioning, LabStatus.ready] } },
+      data: { status: LabStatus.failed, endReason: 'host-lost', failureReason: `Docker host ${hostId} stopped answering` },
+    });
+    return count;
+  }
+
+  /** Moves the expiry of a live lab. */
+  async extend(id: string, minutes: number): Promise<Date | null> {
+    const lab = await this.prisma.lab.findUnique({ where: { id }, select: { expiresAt: true, status: true } });
+    if (!lab || lab.status === LabStatus.destroyed || lab.status === LabStatus.destroying) return null;
+    const base = Math.max(Date.now(), lab.expiresAt?.getTime() ?? Date.now());
+    const expiresAt = new Date(base + minutes * 60_000);
+    await this.prisma.lab.update({ where: { id }, data: { expiresAt } });
+    return expiresAt;
   }
 
   async touch(id: string): Promise<void> {

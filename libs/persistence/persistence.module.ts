@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AllocationRepository } from './allocation.repository';
+import { AuditRepository } from './audit.repository';
 import { ClassRepository } from './class.repository';
+import { HostRepository } from './host.repository';
 import { LabRepository } from './lab.repository';
 import { PrismaService } from './prisma.service';
 import { ProgressRepository } from './progress.repository';
 
-const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository];
+const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository];
 
 @Module({ providers: repositories, exports: repositories })
 export class PersistenceModule {}

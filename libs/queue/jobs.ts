@@ -16,6 +16,7 @@ export enum QueueName {
 export enum JobName {
   ProvisionLab = 'provision-lab',
   TeardownLab = 'teardown-lab',
+  ResetLab = 'reset-lab',
   RunStep = 'run-step',
   VerifyStep = 'verify-step',
   ReapLabs = 'reap-labs',
@@ -27,6 +28,8 @@ export type EndReason = 'expired' | 'idle' | 'deleted' | 'host-lost' | 'failed' 
 export interface JobPayloads {
   [JobName.ProvisionLab]: { labId: string };
   [JobName.TeardownLab]: { labId: string; reason: EndReason };
+  /** A fresh lab for the student, progress kept; with replay, the passed steps' solutions run again. */
+  [JobName.ResetLab]: { labId: string; replay: boolean };
   [JobName.RunStep]: { labId: string; stepId: string };
   [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown };
   [JobName.ReapLabs]: Record<string, never>;
@@ -42,6 +45,7 @@ export interface CheckResult {
 export interface JobResults {
   [JobName.ProvisionLab]: { outcome: 'ready' | 'failed' | 'skipped'; reason?: string };
   [JobName.TeardownLab]: { outcome: 'destroyed' | 'skipped'; removed?: { containers: number; networks: number } };
+  [JobName.ResetLab]: { outcome: 'ready' | 'failed' | 'skipped'; replayed: string[]; reason?: string };
   [JobName.RunStep]: { step: string; output: string };
   [JobName.VerifyStep]: { step: string; passed: boolean; checks: CheckResult[]; attemptId: string };
   [JobName.ReapLabs]: { outcome: 'done'; reaped: number };
@@ -55,6 +59,7 @@ export type AnyJob = { [N in JobName]: JobOf<N> }[JobName];
 export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.ProvisionLab]: QueueName.Labs,
   [JobName.TeardownLab]: QueueName.Labs,
+  [JobName.ResetLab]: QueueName.Labs,
   [JobName.RunStep]: QueueName.Steps,
   [JobName.VerifyStep]: QueueName.Steps,
   [JobName.ReapLabs]: QueueName.Maintenance,

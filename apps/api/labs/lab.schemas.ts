@@ -9,3 +9,9 @@ export type VerifyStepBody = z.infer<typeof verifyStepSchema>;
 export const runStepSchema = z.object({}).strict();
 
 export const langSchema = z.enum(['fr', 'en']).catch('fr');
+
+export const resetLabSchema = z.object({ replay: z.boolean().default(false) }).strict();
+export type ResetLabBody = z.infer<typeof resetLabSchema>;
+
+export const extendSchema = z.object({ minutes: z.number({ required_error: 'is required' }).int().min(1).max(7 * 24 * 60) }).strict();
+export type ExtendBody = z.infer<typeof extendSchema>;

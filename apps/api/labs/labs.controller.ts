@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Actor } from '../common/actor';
-import { CurrentActor } from '../common/auth.guard';
+import { AdminOnly, CurrentActor } from '../common/auth.guard';
 import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
-import { langSchema, runStepSchema, type VerifyStepBody, verifyStepSchema } from './lab.schemas';
+import { type ExtendBody, extendSchema, langSchema, type ResetLabBody, resetLabSchema, runStepSchema, type VerifyStepBody, verifyStepSchema } from './lab.schemas';
 import { LabsService } from './labs.service';
 
 const STEP_ID = /^[0-9a-z]{1,8}$/;
@@ -48,6 +48,18 @@ export class LabsController {
     const result = await this.labs.verifyStep(actor, id, normaliseStep(step), body.answer);
     res.status(result.status);
     return result.body;
+  }
+
+  @Post(':id/reset')
+  @HttpCode(202)
+  reset(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Body(new ZodBodyPipe(resetLabSchema)) body: ResetLabBody) {
+    return this.labs.reset(actor, id, body.replay);
+  }
+
+  @Post(':id/extend')
+  @AdminOnly()
+  extend(@Param('id', new UuidPipe()) id: string, @Body(new ZodBodyPipe(extendSchema)) body: ExtendBody) {
+    return this.labs.extend(id, body.minutes);
   }
 
   @Get(':id/jobs/:jobId')

@@ -55,6 +55,23 @@ export class LabsService {
     return { id: labId, status: 'destroying' };
   }
 
+  /** A fresh lab for the student, progress kept (202: provisioning runs on the worker). */
+  async reset(actor: Actor, labId: string, replay: boolean) {
+    const lab = await this.load(actor, labId);
+    if (!(await this.labs.beginReset(labId, lab.class.labTtlMinutes))) {
+      throw new ConflictException(`lab ${labId} is ${lab.status}; only a ready, failed or ended lab of a live class can be reset`);
+    }
+    await this.queue.enqueue(JobName.ResetLab, { labId, replay }, { jobId: `reset-${labId}-${Date.now()}` });
+    return { id: labId, status: 'provisioning', replay };
+  }
+
+  /** Moves a lab's expiry later (instructors). */
+  async extend(labId: string, minutes: number) {
+    const expiresAt = await this.labs.extend(labId, minutes);
+    if (!expiresAt) throw new NotFoundException(`lab ${labId} not found or already ended`);
+    return { id: labId, expiresAt };
+  }
+
   /** Runs a step's reference solution on the worker and waits for its output (or answers pending). */
   async runStep(actor: Actor, labId: string, stepId: string) {
     await this.readyLabWithStep(actor, labId, stepId);

@@ -1,18 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
 import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
+import { HostRepository } from '../../../libs/persistence/host.repository';
 
-/** Chooses the Docker host of a new lab: the least loaded host that answers. */
+/** Chooses the Docker host of a new lab: the least loaded host that answers and is not marked down. */
 @Injectable()
 export class HostPlacementService {
   constructor(
     private readonly hosts: DockerHostPool,
     private readonly allocations: AllocationRepository,
+    private readonly hostRecords: HostRepository,
   ) {}
+
+  async isDown(hostId: string): Promise<boolean> {
+    return (await this.hostRecords.downHosts()).has(hostId) || !this.hosts.ids().includes(hostId);
+  }
 
   async choose(): Promise<string> {
     const load = new Map((await this.allocations.countByHost()).map((row) => [row.hostId, row._count._all]));
-    const candidates = [...this.hosts.ids()].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0));
+    const down = await this.hostRecords.downHosts();
+    const candidates = [...this.hosts.ids()]
+      .filter((id) => !down.has(id)).sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0));
     const errors: string[] = [];
     for (const id of candidates) {
       try {

@@ -25,8 +25,8 @@ export class LabAllocatorService {
     const bridgeSubnet = await this.claimSubnet(labId, hostId, Purpose.BridgeSubnet);
     const chatSubnet = await this.claimSubnet(labId, hostId, Purpose.ChatSubnet);
     await Promise.all([
-      this.allocations.claimExact(labId, hostId, AllocationKind.bridge, Purpose.BridgeInterface, bridgeInterfaceName(this.pool.indexOf(bridgeSubnet))),
-      this.allocations.claimExact(labId, hostId, AllocationKind.bridge, Purpose.ChatInterface, chatInterfaceName(this.pool.indexOf(chatSubnet))),
+      this.allocations.claimExact(labId, hostId, AllocationKind.bridge, Purpose.BridgeInterface, bridgeInterfaceName(bridgeSubnet)),
+      this.allocations.claimExact(labId, hostId, AllocationKind.bridge, Purpose.ChatInterface, chatInterfaceName(chatSubnet)),
       this.claimPort(labId, hostId),
     ]);
     const values = labValuesFrom(await this.allocations.forLab(labId), this.config.LAB_PUBLIC_HOST);

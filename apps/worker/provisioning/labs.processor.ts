@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import { type JobPayloads, type JobResults, JobName, PermanentJobError, QueueName } from '../../../libs/queue/jobs';
 import { workerOptions } from '../worker-options';
 import { ProvisioningService } from './provisioning.service';
+import { ResetService } from './reset.service';
 import { TeardownService } from './teardown.service';
 
 /** Consumes the `labs` queue: provisioning and teardown. */
@@ -14,20 +15,36 @@ export class LabsProcessor extends WorkerHost {
   constructor(
     private readonly provisioning: ProvisioningService,
     private readonly teardowns: TeardownService,
+    private readonly resets: ResetService,
   ) {
     super();
   }
 
-  async process(job: Job): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab]> {
+  async process(job: Job): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab] | JobResults[JobName.ResetLab]> {
     switch (job.name) {
       case JobName.ProvisionLab:
         return this.provision(job as Job<JobPayloads[JobName.ProvisionLab]>);
+      case JobName.ResetLab:
+        return this.reset(job as Job<JobPayloads[JobName.ResetLab]>);
       case JobName.TeardownLab: {
         const { labId, reason } = (job as Job<JobPayloads[JobName.TeardownLab]>).data;
         return this.teardowns.teardown(labId, reason);
       }
       default:
         throw new PermanentJobError(`unknown job ${job.name} on queue ${QueueName.Labs}`);
+    }
+  }
+
+  private async reset(job: Job<JobPayloads[JobName.ResetLab]>) {
+    try {
+      return await this.resets.reset(job.data.labId, job.data.replay);
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (error instanceof PermanentJobError || lastAttempt) {
+        const failed = await this.provisioning.fail(job.data.labId, error);
+        return { outcome: 'failed' as const, replayed: [], reason: failed.reason };
+      }
+      throw error;
     }
   }
 

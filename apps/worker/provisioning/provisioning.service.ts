@@ -34,10 +34,14 @@ export class ProvisioningService {
     if (!lab || lab.status !== LabStatus.provisioning) {
       return { outcome: 'skipped', reason: lab ? `lab is ${lab.status}` : 'lab not found' };
     }
-    if (!lab.hostId) await this.labs.setHost(labId, await this.placement.choose());
+    if (!lab.hostId || (await this.placement.isDown(lab.hostId))) {
+      // New lab, or a reset lab whose host was lost: place it (again) and forget the old host's allocations.
+      await this.allocations.releaseLab(labId);
+      await this.labs.setHost(labId, await this.placement.choose(), lab.hostId);
+    }
     const hostId = (await this.labs.findById(labId))!.hostId!;
     const docker = this.hosts.get(hostId);
-    const scope = scopeOf(lab);
+    const scope = scopeOf(lab, this.config.LAB_LABELS);
 
     const values = await this.allocator.allocate(labId, hostId);
     await Promise.all([

@@ -25,7 +25,7 @@ export class LabContextFactory {
     return {
       labDefinitionId: lab.labDefinitionId,
       context: {
-        scope: scopeOf({ id: lab.id, classId: lab.classId, prefix: lab.prefix }),
+        scope: scopeOf(lab, this.config.LAB_LABELS),
         docker: this.hosts.get(lab.hostId),
         values,
         images: { httpd: this.config.LAB_IMAGE_HTTPD, ubuntu: this.config.LAB_IMAGE_UBUNTU },

@@ -1,0 +1,38 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { type JobResults, JobName, PermanentJobError, QueueName } from '../../../libs/queue/jobs';
+import { workerOptions } from '../worker-options';
+import { ReaperService } from './reaper.service';
+import { ReconcilerService } from './reconciler.service';
+
+/** Consumes the `maintenance` queue; registers its repeatable jobs when the worker starts. */
+@Processor(QueueName.Maintenance, workerOptions(1))
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: JobQueue,
+    private readonly reaper: ReaperService,
+    private readonly reconciler: ReconcilerService,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.repeat(JobName.ReapLabs, {}, this.config.REAP_INTERVAL_MS);
+    await this.queue.repeat(JobName.Reconcile, {}, this.config.RECONCILE_INTERVAL_MS);
+  }
+
+  async process(job: Job): Promise<JobResults[JobName.ReapLabs] | JobResults[JobName.Reconcile]> {
+    switch (job.name) {
+      case JobName.ReapLabs:
+        return this.reaper.reap();
+      case JobName.Reconcile:
+        return this.reconciler.reconcile();
+      default:
+        throw new PermanentJobError(`unknown job ${job.name} on queue ${QueueName.Maintenance}`);
+    }
+  }
+}

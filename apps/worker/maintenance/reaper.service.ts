@@ -1,0 +1,24 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { LabRepository } from '../../../libs/persistence/lab.repository';
+import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { type JobResults, JobName } from '../../../libs/queue/jobs';
+
+/** Queues the teardown of labs past their expiry or idle for too long. */
+@Injectable()
+export class ReaperService {
+  private readonly logger = new Logger(ReaperService.name);
+
+  constructor(
+    private readonly labs: LabRepository,
+    private readonly queue: JobQueue,
+  ) {}
+
+  async reap(): Promise<JobResults[JobName.ReapLabs]> {
+    const due = await this.labs.findReapable();
+    for (const { id, reason } of due) {
+      await this.queue.enqueue(JobName.TeardownLab, { labId: id, reason }, { jobId: `teardown-${id}-${reason}` });
+    }
+    if (due.length) this.logger.log(`reaping ${due.length} labs (${due.map((d) => d.reason).join(', ')})`);
+    return { outcome: 'done', reaped: due.length };
+  }
+}

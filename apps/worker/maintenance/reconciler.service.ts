@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { labValuesFrom } from '../../../libs/allocation/lab-resources';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
+import { DEFAULT_NETWORK, type TenantDocker } from '../../../libs/docker/tenant-docker';
+import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
+import { AuditRepository } from '../../../libs/persistence/audit.repository';
+import { HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
+import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { type JobResults, JobName } from '../../../libs/queue/jobs';
+import { scopeOf } from '../provisioning/lab-scope';
+
+type Counts = { removed: number; repaired: number; marked: number };
+
+/**
+ * Compares what Postgres says with what each Docker host has, and mends the difference:
+ * objects with our labels and no live lab are removed, a ready lab whose network
+ * vanished gets it back, a host that stops answering has its labs reported
+ * `host-lost`, and allocations of labs that own nothing are freed.
+ *
+ * Safe beside provisioning: the host's objects are listed BEFORE the live labs are read,
+ * so an object of a lab created meanwhile always finds its lab in the database.
+ */
+@Injectable()
+export class ReconcilerService {
+  private readonly logger = new Logger(ReconcilerService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly hosts: DockerHostPool,
+    private readonly hostRecords: HostRepository,
+    private readonly labs: LabRepository,
+    private readonly allocations: AllocationRepository,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  async reconcile(): Promise<JobResults[JobName.Reconcile]> {
+    const total: Counts = { removed: 0, repaired: 0, marked: 0 };
+    for (const host of this.hosts.all()) {
+      const counts = await this.reconcileHost(host);
+      total.removed += counts.removed;
+      total.repaired += counts.repaired;
+      total.marked += counts.marked;
+    }
+    if (total.removed || total.repaired || total.marked) this.logger.log(`reconciled: ${JSON.stringify(total)}`);
+    return { outcome: 'done', ...total };
+  }
+
+  private async reconcileHost(host: TenantDocker): Promise<Counts> {
+    const endpoint = this.config.DOCKER_HOSTS.find((h) => h.id === host.hostId)?.endpoint ?? '';
+    let owned;
+    try {
+      await host.ping();
+      owned = await host.listOwned();
+    } catch (error) {
+      const previous = await this.hostRecords.record(host.hostId, endpoint, HostStatus.down);
+      const marked = await this.labs.markHostLost(host.hostId);
+      if (previous !== HostStatus.down) this.logger.warn(`Docker host ${host.hostId} is down (${String(error)}); ${marked} labs lost`);
+      return { removed: 0, repaired: 0, marked };
+    }
+    await this.hostRecords.record(host.hostId, endpoint, HostStatus.up);
+
+    const live = new Map((await this.labs.findLive()).filter((l) => l.status !== LabStatus.failed).map((l) => [l.id, l]));
+    const orphanLabs = new Set(owned.filter((o) => !live.has(o.labId)).map((o) => o.labId));
+    let removed = 0;
+    for (const labId of orphanLabs) {
+      const count = await host.removeLab({ labId });
+      removed += count.containers + count.networks;
+    }
+
+    let repaired = 0;
+    for (const lab of live.values()) {
+      if (lab.hostId !== host.hostId || lab.status !== LabStatus.ready) continue;
+      if (await this.repairLab(host, lab)) repaired++;
+    }
+    removed += await this.allocations.releaseOrphans(host.hostId);
+    return { removed, repaired, marked: 0 };
+  }
+
+  /** Recreates the lab's default network when it vanished (engine data lost, someone removed it). */
+  private async repairLab(host: TenantDocker, lab: { id: string; classId: string; prefix: string }): Promise<boolean> {
+    const scope = scopeOf(lab, this.config.LAB_LABELS);
+    if (await host.inspectNetwork(scope, DEFAULT_NETWORK)) return false;
+    const values = labValuesFrom(await this.allocations.forLab(lab.id), this.config.LAB_PUBLIC_HOST);
+    if (!values) return false;
+    await host.createNetwork(scope, { name: DEFAULT_NETWORK, subnet: values.bridgeSubnet, gateway: values.bridgeGateway, bridgeName: values.bridgeInterface });
+    await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { repaired: 'network bridge was missing and was recreated' } });
+    this.logger.warn(`lab ${lab.id}: network bridge was missing, recreated`);
+    return true;
+  }
+}
