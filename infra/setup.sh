@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 [ -d node_modules/.bin ] || npm ci --no-audit --no-fund
 bash infra/engine.sh
+bash infra/isolation.sh
 bash infra/images.sh
 bash infra/services.sh
 bash infra/prisma.sh generate >/dev/null
