@@ -58,6 +58,11 @@ const schema = z.object({
   LAB_IMAGE_PULL: bool.default('true'),
   /** Subnets of every lab network are carved as /24s out of this pool, per Docker host. */
   LAB_SUBNET_POOL: cidr.default('10.96.0.0/14'),
+  /**
+   * `host`: subnets, bridge names and ports are unique per Docker host (hosts are separate
+   * machines). `shared`: unique across all hosts, for several engines on one kernel.
+   */
+  ALLOCATION_SCOPE: z.enum(['host', 'shared']).default('host'),
   /** Host ports published by labs (httpd in step 2a), per Docker host. */
   LAB_PORT_MIN: z.coerce.number().int().min(1024).max(65535).default(20000),
   LAB_PORT_MAX: z.coerce.number().int().min(1024).max(65535).default(29999),

@@ -13,7 +13,8 @@ export class AllocationRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Gives the lab one value of `kind` on `hostId` for `purpose`. Idempotent: a lab that
+   * Gives the lab one value of `kind` in the allocation domain `hostId` (a host id, or
+   * "shared" when all hosts share one kernel) for `purpose`. Idempotent: a lab that
    * already holds that purpose gets the same value back (a retried job converges). The
    * database's unique constraints arbitrate races between labs: on a collision we pick
    * another free value.
@@ -50,12 +51,8 @@ export class AllocationRepository {
   }
 
   /** Frees allocations held by labs that own nothing any more (failed or destroyed). */
-  async releaseOrphans(hostId: string): Promise<number> {
-    const { count } = await this.prisma.allocation.deleteMany({ where: { hostId, lab: { status: { in: ['failed', 'destroyed'] } } } });
+  async releaseOrphans(): Promise<number> {
+    const { count } = await this.prisma.allocation.deleteMany({ where: { lab: { status: { in: ['failed', 'destroyed'] } } } });
     return count;
-  }
-
-  countByHost() {
-    return this.prisma.allocation.groupBy({ by: ['hostId'], where: { purpose: 'bridge-subnet' }, _count: { _all: true } });
   }
 }

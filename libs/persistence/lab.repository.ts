@@ -117,6 +117,16 @@ export class LabRepository {
     return expiresAt;
   }
 
+  /** Number of labs holding resources on each host (the placement load). */
+  async countLiveByHost(): Promise<Map<string, number>> {
+    const rows = await this.prisma.lab.groupBy({
+      by: ['hostId'],
+      where: { status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] }, hostId: { not: null } },
+      _count: { _all: true },
+    });
+    return new Map(rows.map((r) => [r.hostId!, r._count._all]));
+  }
+
   async touch(id: string): Promise<void> {
     await this.prisma.lab.update({ where: { id }, data: { lastActivityAt: new Date() } });
   }

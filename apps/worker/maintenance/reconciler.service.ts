@@ -73,7 +73,7 @@ export class ReconcilerService {
       if (lab.hostId !== host.hostId || lab.status !== LabStatus.ready) continue;
       if (await this.repairLab(host, lab)) repaired++;
     }
-    removed += await this.allocations.releaseOrphans(host.hostId);
+    removed += await this.allocations.releaseOrphans();
     return { removed, repaired, marked: 0 };
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
-import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
+import { LabRepository } from '../../../libs/persistence/lab.repository';
 import { HostRepository } from '../../../libs/persistence/host.repository';
 
 /** Chooses the Docker host of a new lab: the least loaded host that answers and is not marked down. */
@@ -8,7 +8,7 @@ import { HostRepository } from '../../../libs/persistence/host.repository';
 export class HostPlacementService {
   constructor(
     private readonly hosts: DockerHostPool,
-    private readonly allocations: AllocationRepository,
+    private readonly labs: LabRepository,
     private readonly hostRecords: HostRepository,
   ) {}
 
@@ -17,7 +17,7 @@ export class HostPlacementService {
   }
 
   async choose(): Promise<string> {
-    const load = new Map((await this.allocations.countByHost()).map((row) => [row.hostId, row._count._all]));
+    const load = await this.labs.countLiveByHost();
     const down = await this.hostRecords.downHosts();
     const candidates = [...this.hosts.ids()]
       .filter((id) => !down.has(id)).sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0));

@@ -21,7 +21,8 @@ export class LabAllocatorService {
     this.pool = new SubnetPool(config.LAB_SUBNET_POOL);
   }
 
-  async allocate(labId: string, hostId: string): Promise<LabValues> {
+  async allocate(labId: string, host: string): Promise<LabValues> {
+    const hostId = this.config.ALLOCATION_SCOPE === 'shared' ? 'shared' : host;
     const bridgeSubnet = await this.claimSubnet(labId, hostId, Purpose.BridgeSubnet);
     const chatSubnet = await this.claimSubnet(labId, hostId, Purpose.ChatSubnet);
     await Promise.all([
