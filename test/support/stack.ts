@@ -1,11 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { sleep, waitFor } from './wait-for';
 
-const ROOT = path.resolve(__dirname, '../..');
+/** The repository root, from test/support or its compiled copy in dist/test/support. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const ROOT = repoRoot();
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -114,6 +120,7 @@ export class TestStack {
 
   private spawn(name: string, script: string): ChildProcess {
     const child = spawn(process.execPath, [script], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);

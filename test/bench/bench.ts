@@ -1,0 +1,101 @@
+/**
+ * NetLabs benchmark (not a test): run with `npm run bench -- [labs=20] [verifiers=20]`
+ * after `npm test` or `bash infra/setup.sh` (it needs the built dist/ and the stack).
+ *
+ * 1. Provisioning: N labs through POST /classes, time from the POST to each lab `ready`,
+ *    beside the same Docker work (one bridge network per lab with its subnet and bridge
+ *    name, image checks) done with the plain `docker` CLI, same machine, same run.
+ * 2. Verify round trips: V students verifying a step at once, p50/p95 of the HTTP round trip.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { TestStack } from '../support/stack';
+import { summary } from './stats';
+
+const run = promisify(execFile);
+
+async function main(): Promise<void> {
+  const labs = Number(process.argv[2] ?? 20);
+  const verifiers = Number(process.argv[3] ?? 20);
+  process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
+  process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
+  process.env.LAB_IMAGE_PULL ??= 'false';
+  process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/netlabs_test';
+  process.env.LAB_SUBNET_POOL ??= '10.98.0.0/15';
+  const stack = new TestStack();
+  await stack.start();
+  try {
+    console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
+    const apiTimes = await provisionThroughApi(stack, labs);
+    const cliTimes = await provisionWithCli(stack.runId, labs);
+    console.log(summary('POST /classes -> lab ready (NetLabs API)', apiTimes.times));
+    console.log(summary('same Docker work, plain docker CLI', cliTimes));
+    const verifyTimes = await verifyConcurrently(stack, apiTimes.labs.slice(0, verifiers));
+    console.log(summary(`verify step 1b round trip, ${verifiers} at once`, verifyTimes));
+    await stack.request('DELETE', `/classes/${apiTimes.classId}`);
+    await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function provisionThroughApi(stack: TestStack, n: number) {
+  const started = Date.now();
+  const created = await stack.request('POST', '/classes', {
+    name: 'bench',
+    labDefinitionId: 'docker-network',
+    students: Array.from({ length: n }, (_, i) => ({ externalId: `bench-${i}` })),
+  });
+  if (created.status !== 201) throw new Error(`POST /classes: ${created.status} ${JSON.stringify(created.body)}`);
+  const readyAt = new Map<string, number>();
+  while (readyAt.size < n) {
+    if (Date.now() - started > 600_000) throw new Error('labs not ready after 10 min');
+    const klass = await stack.request('GET', `/classes/${created.body.id}`);
+    for (const lab of klass.body.labs) {
+      if (lab.status === 'failed') throw new Error(`lab ${lab.id} failed: ${lab.failureReason}`);
+      if (lab.status === 'ready' && !readyAt.has(lab.id)) readyAt.set(lab.id, Date.now() - started);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { classId: created.body.id as string, times: [...readyAt.values()], labs: created.body.labs as { id: string; token: string }[] };
+}
+
+/** The Docker work of provisioning, with the CLI, PROVISION_CONCURRENCY at a time. */
+async function provisionWithCli(runId: string, n: number): Promise<number[]> {
+  const concurrency = Number(process.env.PROVISION_CONCURRENCY ?? 8);
+  const started = Date.now();
+  const times: number[] = [];
+  let next = 0;
+  const names: string[] = [];
+  async function one(i: number) {
+    const name = `nlbench-${runId}-${i}`;
+    names.push(name);
+    await Promise.all([
+      run('docker', ['network', 'create', '--driver', 'bridge', '--subnet', `10.99.${200 + (i % 50)}.0/24`, '--gateway', `10.99.${200 + (i % 50)}.1`,
+        '-o', `com.docker.network.bridge.name=nlbb${i}`, '--label', `netlabs.test=${runId}`, '--label', `netlabs.lab=bench-${i}`, name]),
+      run('docker', ['image', 'inspect', process.env.LAB_IMAGE_HTTPD!]),
+      run('docker', ['image', 'inspect', process.env.LAB_IMAGE_UBUNTU!]),
+    ]);
+    times.push(Date.now() - started);
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
+    while (next < n) await one(next++);
+  }));
+  await run('docker', ['network', 'rm', ...names]);
+  return times;
+}
+
+async function verifyConcurrently(stack: TestStack, labs: { id: string; token: string }[]): Promise<number[]> {
+  const answers = await Promise.all(labs.map(async (lab) => (await stack.request('GET', `/labs/${lab.id}`, undefined, lab.token)).body.values.bridgeSubnet as string));
+  return Promise.all(labs.map(async (lab, i) => {
+    const t0 = Date.now();
+    const result = await stack.request('POST', `/labs/${lab.id}/steps/1b/verify`, { answer: answers[i] }, lab.token);
+    if (result.status !== 200 || !result.body.passed) throw new Error(`verify ${lab.id}: ${result.status} ${JSON.stringify(result.body)}`);
+    return Date.now() - t0;
+  }));
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
