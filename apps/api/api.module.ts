@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config';
 import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
 import { LabsModule } from '../../libs/labs/labs.module';
@@ -7,7 +9,9 @@ import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
 import { ClassesService } from './classes/classes.service';
+import { AuditInterceptor } from './common/audit.interceptor';
 import { AuthGuard, TokenResolver } from './common/auth.guard';
+import { rateLimitOptions } from './common/rate-limit';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -16,14 +20,24 @@ import { LabsController } from './labs/labs.controller';
 import { LabsService } from './labs/labs.service';
 
 @Module({
-  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule],
+  imports: [
+    ConfigModule,
+    PersistenceModule,
+    QueueModule,
+    DockerModule,
+    LabsModule,
+    ThrottlerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => rateLimitOptions(config) }),
+  ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController],
   providers: [
     TokenResolver,
     HealthService,
     ClassesService,
     LabsService,
+    // Order matters: authentication first, so that the rate limit knows who is calling.
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],
 })

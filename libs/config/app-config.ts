@@ -82,6 +82,8 @@ const schema = z.object({
   STEP_CONCURRENCY: z.coerce.number().int().min(1).default(20),
   /** BullMQ lock: a job whose worker died is picked up again after about this long. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30000),
+  RATE_LIMIT_STUDENT: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_ADMIN: z.coerce.number().int().min(1).default(6000),
   REAP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TERMINAL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),

@@ -6,8 +6,9 @@ import { HostRepository } from './host.repository';
 import { LabRepository } from './lab.repository';
 import { PrismaService } from './prisma.service';
 import { ProgressRepository } from './progress.repository';
+import { StudentRepository } from './student.repository';
 
-const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository];
+const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository];
 
 @Module({ providers: repositories, exports: repositories })
 export class PersistenceModule {}

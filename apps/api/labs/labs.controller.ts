@@ -62,6 +62,18 @@ export class LabsController {
     return this.labs.extend(id, body.minutes);
   }
 
+  @Post(':id/token')
+  @AdminOnly()
+  rotateToken(@Param('id', new UuidPipe()) id: string) {
+    return this.labs.rotateToken(id);
+  }
+
+  @Delete(':id/token')
+  @AdminOnly()
+  revokeToken(@Param('id', new UuidPipe()) id: string) {
+    return this.labs.revokeToken(id);
+  }
+
   @Get(':id/jobs/:jobId')
   job(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Param('jobId') jobId: string) {
     return this.labs.jobResult(actor, id, jobId);

@@ -4,6 +4,8 @@ import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { StudentRepository } from '../../../libs/persistence/student.repository';
+import { hashToken, newStudentToken } from '../common/tokens';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { JobName, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
@@ -17,6 +19,7 @@ export class LabsService {
     private readonly catalogue: LabCatalogue,
     private readonly runner: LabRunner,
     private readonly queue: JobQueue,
+    private readonly students: StudentRepository,
   ) {}
 
   async get(actor: Actor, labId: string, lang: 'fr' | 'en') {
@@ -70,6 +73,18 @@ export class LabsService {
     const expiresAt = await this.labs.extend(labId, minutes);
     if (!expiresAt) throw new NotFoundException(`lab ${labId} not found or already ended`);
     return { id: labId, expiresAt };
+  }
+
+  /** A new token for the lab's student, returned once; the old one stops working. */
+  async rotateToken(labId: string) {
+    const token = newStudentToken();
+    if (!(await this.students.rotateToken(labId, hashToken(token)))) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
+    return { id: labId, token };
+  }
+
+  async revokeToken(labId: string) {
+    if (!(await this.students.revokeToken(labId))) throw new NotFoundException(`lab ${labId} not found`);
+    return { id: labId, revoked: true };
   }
 
   /** Runs a step's reference solution on the worker and waits for its output (or answers pending). */
