@@ -85,6 +85,8 @@ const schema = z.object({
   RATE_LIMIT_STUDENT: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_ADMIN: z.coerce.number().int().min(1).default(6000),
   REAP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** A lab provisioning or destroying for longer than this without change gets its job queued again. */
+  STUCK_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TERMINAL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
   TERMINAL_GRACE_MS: z.coerce.number().int().min(0).default(60_000),

@@ -73,6 +73,14 @@ export class LabRepository {
          AND (l."expiresAt" < ${now} OR l."lastActivityAt" + make_interval(mins => c."idleMinutes") < ${now})`;
   }
 
+  /** Labs left in a transient state for longer than `olderThanMs` (their job may have been lost). */
+  findStuck(olderThanMs: number) {
+    return this.prisma.lab.findMany({
+      where: { status: { in: [LabStatus.provisioning, LabStatus.destroying] }, updatedAt: { lt: new Date(Date.now() - olderThanMs) } },
+      select: { id: true, status: true, endReason: true },
+    });
+  }
+
   /** Labs that still own something on a Docker host (anything not destroyed). */
   findLive() {
     return this.prisma.lab.findMany({ where: { status: { not: LabStatus.destroyed } }, select: { id: true, classId: true, prefix: true, hostId: true, status: true } });

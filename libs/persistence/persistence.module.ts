@@ -7,8 +7,9 @@ import { LabRepository } from './lab.repository';
 import { PrismaService } from './prisma.service';
 import { ProgressRepository } from './progress.repository';
 import { StudentRepository } from './student.repository';
+import { TerminalSessionRepository } from './terminal-session.repository';
 
-const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository];
+const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository, TerminalSessionRepository];
 
 @Module({ providers: repositories, exports: repositories })
 export class PersistenceModule {}

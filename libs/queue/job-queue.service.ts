@@ -72,6 +72,23 @@ export class JobQueue implements OnModuleDestroy {
     return { state, name: job.name, data: job.data, result: job.returnvalue, failedReason: job.failedReason };
   }
 
+  /**
+   * Makes sure a job with this id is queued or running: nothing when it is, otherwise
+   * (never queued, finished, or lost with a Redis restart) it is added again. Returns
+   * whether a job was added.
+   */
+  async ensure<N extends JobName>(name: N, data: JobPayloads[N], jobId: string): Promise<boolean> {
+    const queue = this.queues[QUEUE_OF[name]];
+    const existing = await queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
+      await existing.remove().catch(() => undefined);
+    }
+    await queue.add(name, data, { ...DEFAULT_OPTIONS, jobId });
+    return true;
+  }
+
   /** Registers (or updates) a repeatable job. */
   async repeat<N extends JobName>(name: N, data: JobPayloads[N], everyMs: number): Promise<void> {
     await this.queues[QUEUE_OF[name]].upsertJobScheduler(name, { every: everyMs }, { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } });

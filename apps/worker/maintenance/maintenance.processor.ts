@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
@@ -10,7 +10,7 @@ import { ReconcilerService } from './reconciler.service';
 
 /** Consumes the `maintenance` queue; registers its repeatable jobs when the worker starts. */
 @Processor(QueueName.Maintenance, workerOptions(1))
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: JobQueue,
@@ -20,7 +20,23 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     super();
   }
 
+  private timer?: NodeJS.Timeout;
+
+  /**
+   * Registers the repeatable jobs now and again every minute: upserting a scheduler is
+   * idempotent, and Redis without persistence forgets them when it restarts.
+   */
   async onApplicationBootstrap(): Promise<void> {
+    await this.schedule();
+    this.timer = setInterval(() => void this.schedule().catch(() => undefined), 60_000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  private async schedule(): Promise<void> {
     await this.queue.repeat(JobName.ReapLabs, {}, this.config.REAP_INTERVAL_MS);
     await this.queue.repeat(JobName.Reconcile, {}, this.config.RECONCILE_INTERVAL_MS);
   }

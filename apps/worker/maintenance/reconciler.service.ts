@@ -7,7 +7,8 @@ import { AllocationRepository } from '../../../libs/persistence/allocation.repos
 import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
-import { type JobResults, JobName } from '../../../libs/queue/jobs';
+import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { type EndReason, type JobResults, JobName } from '../../../libs/queue/jobs';
 import { scopeOf } from '../provisioning/lab-scope';
 
 type Counts = { removed: number; repaired: number; marked: number };
@@ -32,6 +33,7 @@ export class ReconcilerService {
     private readonly labs: LabRepository,
     private readonly allocations: AllocationRepository,
     private readonly audit: AuditRepository,
+    private readonly queue: JobQueue,
   ) {}
 
   async reconcile(): Promise<JobResults[JobName.Reconcile]> {
@@ -42,6 +44,7 @@ export class ReconcilerService {
       total.repaired += counts.repaired;
       total.marked += counts.marked;
     }
+    total.repaired += await this.requeueStuckLabs();
     if (total.removed || total.repaired || total.marked) this.logger.log(`reconciled: ${JSON.stringify(total)}`);
     return { outcome: 'done', ...total };
   }
@@ -75,6 +78,26 @@ export class ReconcilerService {
     }
     removed += await this.allocations.releaseOrphans();
     return { removed, repaired, marked: 0 };
+  }
+
+  /**
+   * A lab still provisioning (or destroying) long after its last change may have lost its
+   * job (Redis restarted without persistence): queue it again. Ids are the ones the API
+   * uses, so a job that is merely slow is not duplicated.
+   */
+  private async requeueStuckLabs(): Promise<number> {
+    let requeued = 0;
+    for (const lab of await this.labs.findStuck(this.config.STUCK_AFTER_MS)) {
+      const added =
+        lab.status === LabStatus.provisioning
+          ? await this.queue.ensure(JobName.ProvisionLab, { labId: lab.id }, `provision-${lab.id}`)
+          : await this.queue.ensure(JobName.TeardownLab, { labId: lab.id, reason: (lab.endReason as EndReason | null) ?? 'deleted' }, `teardown-${lab.id}`);
+      if (added) {
+        requeued++;
+        this.logger.warn(`lab ${lab.id} was ${lab.status} with no job: queued again`);
+      }
+    }
+    return requeued;
   }
 
   /** Recreates the lab's default network when it vanished (engine data lost, someone removed it). */

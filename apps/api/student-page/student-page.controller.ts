@@ -1,0 +1,58 @@
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Public } from '../common/auth.guard';
+import { UuidPipe } from '../common/uuid.pipe';
+import { assets, pageFile } from './student-page.assets';
+
+/**
+ * Scripts from this origin only, no inline script: instructions are data from the lab
+ * definition and are rendered with textContent, and this is the second fence. xterm.js
+ * sets inline styles, hence 'unsafe-inline' for styles only.
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/**
+ * The student page. The files carry no secret: the lab token travels in the url fragment
+ * (`#token=...`), which browsers never send, and the page's script calls the REST API with it.
+ */
+@Controller()
+@Public()
+export class StudentPageController {
+  @Get()
+  landing(@Res() res: Response) {
+    this.page(res, pageFile('landing.html'));
+  }
+
+  @Get('labs/:id/page')
+  labPage(@Param('id', new UuidPipe()) _id: string, @Res() res: Response) {
+    this.page(res, pageFile('lab-page.html'));
+  }
+
+  @Get('assets/:name')
+  asset(@Param('name') name: string, @Res() res: Response) {
+    const asset = assets().get(name);
+    if (!asset) throw new NotFoundException(`no asset ${name}`);
+    res.setHeader('Content-Type', asset.type);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.sendFile(asset.file);
+  }
+
+  private page(res: Response, file: string): void {
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Security-Policy', CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    res.sendFile(file);
+  }
+}

@@ -1,0 +1,262 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { LabScope, TerminalStream } from '../../../libs/docker/tenant-docker';
+import { sameSecret } from '../common/tokens';
+import { OutputRing } from './output-ring';
+import { CloseCode, humanDuration, noticeLine } from './terminal-protocol';
+
+/** One WebSocket as a session sees it (the gateway adapts `ws` to this). */
+export interface TerminalClient {
+  /** Buffer = binary frame (output), string = text frame (control). `sent` runs once it left our buffers. */
+  send(data: Buffer | string, sent?: () => void): void;
+  bufferedAmount(): number;
+  close(code: number, reason: string): void;
+  /** Drops the connection without a closing handshake (a client that does not read would never finish one). */
+  cut(): void;
+}
+
+export interface LiveTerminalLimits {
+  idleMs: number;
+  graceMs: number;
+  ticketTtlMs: number;
+  ringBytes: number;
+  /** Past this many bytes waiting for the client, the shell's output is paused. */
+  highWaterBytes: number;
+  /** ...and resumed once the client is back under this. */
+  lowWaterBytes: number;
+  /** A client paused for this long is cut. */
+  stuckMs: number;
+}
+
+export interface LiveTerminalHooks {
+  opened(): void;
+  /** Input arrived (the lab is being used). */
+  input(): void;
+  ended(reason: EndReason): void;
+  warn(message: string): void;
+}
+
+/** Why a session ended, as stored in TerminalSession.endReason. */
+export type EndReason = 'closed' | 'idle' | 'disconnected' | 'shell-exited' | 'never-opened' | 'ended-by-request' | 'api-shutdown' | 'open-failed';
+
+export type LiveTerminalState = 'pending' | 'attached' | 'detached' | 'ended';
+
+export interface LiveTerminalInfo {
+  id: string;
+  labId: string;
+  hostId: string;
+  scope: LabScope;
+  container: string;
+  actor: string;
+}
+
+const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
+
+/**
+ * A shell in a lab container and the one WebSocket (at most) showing it. The shell
+ * outlives its socket for a grace period so a student whose connection dropped gets it
+ * back, with the output printed meanwhile (kept in a bounded ring).
+ */
+export class LiveTerminal {
+  state: LiveTerminalState = 'pending';
+  endReason?: EndReason;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly startedAt = new Date();
+  private readonly ring: OutputRing;
+  private ticket?: { hash: string; expiresAt: number };
+  private stream?: TerminalStream;
+  private opening?: Promise<void>;
+  private client?: TerminalClient;
+  private shellExited = false;
+  private killed?: Promise<void>;
+  private paused = false;
+  private readonly timers: Partial<Record<'ticket' | 'idle' | 'grace' | 'stuck', NodeJS.Timeout>> = {};
+
+  constructor(
+    readonly info: LiveTerminalInfo,
+    private readonly limits: LiveTerminalLimits,
+    private readonly hooks: LiveTerminalHooks,
+  ) {
+    this.ring = new OutputRing(limits.ringBytes);
+  }
+
+  get id(): string {
+    return this.info.id;
+  }
+
+  /** A one-time secret to open (or take back) this session; replaces any earlier one. */
+  issueTicket(): { ticket: string; expiresAt: Date } {
+    const ticket = randomBytes(24).toString('base64url');
+    const expiresAt = Date.now() + this.limits.ticketTtlMs;
+    this.ticket = { hash: hashTicket(ticket), expiresAt };
+    this.arm('ticket', this.limits.ticketTtlMs, () => {
+      this.ticket = undefined;
+      // Nobody ever opened it: free the lab's slot.
+      if (this.state === 'pending') this.end('never-opened');
+    });
+    return { ticket, expiresAt: new Date(expiresAt) };
+  }
+
+  /** Checks and burns the ticket: true only once per issued ticket, within its time. */
+  takeTicket(presented: string | null): boolean {
+    const ticket = this.ticket;
+    if (!ticket || !presented || this.state === 'ended' || Date.now() > ticket.expiresAt) return false;
+    if (!sameSecret(hashTicket(presented), ticket.hash)) return false;
+    this.ticket = undefined;
+    this.disarm('ticket');
+    return true;
+  }
+
+  /** Starts the shell once; later callers wait for the same start. */
+  open(start: () => Promise<TerminalStream>): Promise<void> {
+    this.opening ??= start().then(
+      (stream) => {
+        if (this.state === 'ended') {
+          this.killed = stream.kill().catch(() => undefined);
+          return;
+        }
+        this.stream = stream;
+        stream.onData((chunk) => this.output(chunk));
+        stream.onEnd(() => {
+          this.shellExited = true;
+          this.end('shell-exited', 'session ended: the shell exited', CloseCode.Normal, 'shell exited');
+        });
+      },
+      (error: unknown) => {
+        this.end('open-failed');
+        throw error;
+      },
+    );
+    return this.opening;
+  }
+
+  /** Shows the session on `client`, replaying what it missed since `since` (a stream offset). */
+  attach(client: TerminalClient, since: number): void {
+    if (this.state === 'ended') {
+      client.close(CloseCode.Normal, `session ${this.endReason}`);
+      return;
+    }
+    const previous = this.client;
+    this.client = client;
+    if (previous) previous.close(CloseCode.Replaced, 'replaced by a newer connection');
+    else this.hooks.opened();
+    this.state = 'attached';
+    this.disarm('grace');
+    this.unpause();
+    const missed = this.ring.since(since);
+    client.send(JSON.stringify({ type: 'ready', session: this.id, container: this.info.container, offset: missed.from, lost: missed.lost }));
+    if (missed.data.length) this.deliver(missed.data);
+    this.armIdle();
+  }
+
+  /** The client's socket closed: on purpose (the shell is killed) or not (kept for the grace period). */
+  clientGone(client: TerminalClient, deliberate: boolean): void {
+    if (client !== this.client) return;
+    if (!deliberate) return this.detach(client);
+    this.client = undefined;
+    this.end('closed');
+  }
+
+  /** The client's socket went away without ending the session: keep the shell for the grace period. */
+  detach(client: TerminalClient): void {
+    if (client !== this.client || this.state === 'ended') return;
+    this.client = undefined;
+    this.state = 'detached';
+    this.disarm('idle');
+    this.unpause();
+    if (this.limits.graceMs <= 0) this.end('disconnected');
+    else this.arm('grace', this.limits.graceMs, () => this.end('disconnected'));
+  }
+
+  input(client: TerminalClient, data: Buffer | string): void {
+    if (client !== this.client || !this.stream || this.state !== 'attached') return;
+    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (!length) return;
+    this.bytesIn += length;
+    this.stream.write(data);
+    this.armIdle();
+    this.hooks.input();
+  }
+
+  resize(client: TerminalClient, rows: number, cols: number): void {
+    if (client !== this.client || !this.stream) return;
+    this.armIdle();
+    this.stream.resize(rows, cols).catch((error: unknown) => this.hooks.warn(`resize of ${this.id}: ${String(error)}`));
+  }
+
+  /** Ends the session for good: tells the client why, kills the shell (not only its stream: portainer#665). */
+  end(reason: EndReason, notice?: string, code: number = CloseCode.Normal, closeReason?: string): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.endReason = reason;
+    for (const name of Object.keys(this.timers) as (keyof typeof this.timers)[]) this.disarm(name);
+    this.ticket = undefined;
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      if (notice) client.send(noticeLine(notice));
+      client.close(code, closeReason ?? reason);
+    }
+    if (this.stream && !this.shellExited) {
+      this.killed = this.stream.kill().catch((error: unknown) => this.hooks.warn(`kill of ${this.id}: ${String(error)}`));
+    }
+    this.hooks.ended(reason);
+  }
+
+  /** Resolves once an ended session's shell is gone. */
+  async settled(): Promise<void> {
+    await this.killed;
+  }
+
+  private output(chunk: Buffer): void {
+    this.bytesOut += chunk.length;
+    this.ring.push(chunk);
+    if (this.client) this.deliver(chunk);
+  }
+
+  /** Sends output, pausing the shell while the client lags (bounded memory: back-pressure). */
+  private deliver(chunk: Buffer): void {
+    const client = this.client!;
+    client.send(chunk, () => {
+      if (this.paused && this.client === client && client.bufferedAmount() <= this.limits.lowWaterBytes) this.unpause();
+    });
+    if (!this.paused && client.bufferedAmount() > this.limits.highWaterBytes) {
+      this.paused = true;
+      this.stream?.pause();
+      this.arm('stuck', this.limits.stuckMs, () => {
+        if (this.client !== client) return;
+        this.hooks.warn(`terminal ${this.id}: client read nothing for ${humanDuration(this.limits.stuckMs)}, cutting it`);
+        // The shell stays: the client may come back within the grace period.
+        client.cut();
+        this.detach(client);
+      });
+    }
+  }
+
+  private unpause(): void {
+    this.disarm('stuck');
+    if (!this.paused) return;
+    this.paused = false;
+    this.stream?.resume();
+  }
+
+  private armIdle(): void {
+    const idle = humanDuration(this.limits.idleMs);
+    this.arm('idle', this.limits.idleMs, () => this.end('idle', `session closed: idle for ${idle}`, CloseCode.Idle, `idle for ${idle}`));
+  }
+
+  private arm(name: keyof typeof this.timers, ms: number, fire: () => void): void {
+    this.disarm(name);
+    const timer = setTimeout(() => {
+      delete this.timers[name];
+      fire();
+    }, ms);
+    timer.unref();
+    this.timers[name] = timer;
+  }
+
+  private disarm(name: keyof typeof this.timers): void {
+    clearTimeout(this.timers[name]);
+    delete this.timers[name];
+  }
+}
