@@ -99,6 +99,8 @@ export interface ExecResult {
   stderr: string;
   exitCode: number | null;
   timedOut: boolean;
+  /** Set when stdout or stderr went over the layer's cap (1 MB each) and was cut. */
+  truncated?: boolean;
 }
 
 export interface ExecOptions {

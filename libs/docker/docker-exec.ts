@@ -1,0 +1,253 @@
+/**
+ * Commands and terminals inside lab containers, the testcontainers way: create the exec,
+ * start it hijacked, demux stdout/stderr, wait for the stream to end, then read the exit
+ * code from exec.inspect().
+ *
+ * Ending what we started. Closing the stream does not stop the process inside the
+ * container (portainer/portainer#665), and an engine gives no "kill exec" call. The
+ * host pid in exec.inspect() only means something on the engine's own machine, and
+ * wrapping commands in `timeout` or writing a pid file needs tools or a writable /tmp
+ * that not every image has (our busybox image has neither). So every exec carries a
+ * unique NETLABS_SESSION=<tag> variable, which its children inherit, and ending a session
+ * runs a second exec that kills every process whose environment holds that tag. It needs
+ * only sh, cat and /proc in the container, and works the same on a remote engine.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Writable } from 'node:stream';
+import type { Logger } from '@nestjs/common';
+import type Docker from 'dockerode';
+import type { ExecOptions, ExecResult, TerminalStream } from './tenant-docker';
+
+export const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
+/** Per stream: a chatty command cannot exhaust the worker's memory. */
+export const MAX_EXEC_OUTPUT_BYTES = 1024 * 1024;
+const SESSION_ENV = 'NETLABS_SESSION';
+const KILL_TIMEOUT_MS = 5_000;
+
+export const TERMINAL_CMD = ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash; else exec /bin/sh; fi'];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Collects up to `cap` bytes and drops the rest, remembering that it did. */
+class CappedSink extends Writable {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    const room = this.cap - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room > 0) {
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      this.chunks.push(kept);
+      this.size += kept.length;
+    }
+    done();
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+function newSessionTag(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** The variable value ends with "." so that one tag is never a prefix match of another. */
+function sessionEnv(tag: string): string {
+  return `${SESSION_ENV}=${tag}.`;
+}
+
+/** sh script killing every process of a session; prints the pids it killed. */
+export function killSessionScript(tag: string): string {
+  if (!/^[0-9a-f]+$/.test(tag)) throw new Error(`bad session tag ${tag}`);
+  // Two passes catch a child forked while the first pass ran. environ is NUL-separated;
+  // command substitution drops the NULs (bash warns, hence 2>/dev/null), which is
+  // harmless for a substring match on a unique tag.
+  return (
+    'exec 2>/dev/null; for pass in 1 2; do for d in /proc/[0-9]*; do ' +
+    `case "$(cat "$d/environ")" in *${sessionEnv(tag)}*) kill -KILL "\${d#/proc/}" && echo "\${d#/proc/}";; esac; ` +
+    'done; done; true'
+  );
+}
+
+export interface ExecRunOptions extends ExecOptions {
+  /** Internal: the kill exec itself must not start another kill on timeout. */
+  killOnTimeout?: boolean;
+}
+
+export async function runExec(
+  docker: Docker,
+  container: Docker.Container,
+  cmd: string[],
+  options: ExecRunOptions,
+  logger: Logger,
+): Promise<ExecResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const tag = newSessionTag();
+  const stdout = new CappedSink(MAX_EXEC_OUTPUT_BYTES);
+  const stderr = new CappedSink(MAX_EXEC_OUTPUT_BYTES);
+  const withStdin = options.stdin !== undefined;
+  let stream: Duplex | undefined;
+  let timedOut = false;
+
+  const work = (async (): Promise<number | null> => {
+    const exec = await container.exec({
+      Cmd: cmd,
+      AttachStdin: withStdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      Env: [...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`), sessionEnv(tag)],
+      ...(options.user ? { User: options.user } : {}),
+    });
+    logger.debug(`exec ${exec.id} in ${container.id.slice(0, 12)}: ${cmd.join(' ').slice(0, 200)}`);
+    const s = (await exec.start({ hijack: true, stdin: withStdin, Detach: false, Tty: false })) as Duplex;
+    stream = s;
+    if (timedOut) {
+      s.destroy();
+      return null;
+    }
+    const ended = new Promise<void>((resolve, reject) => {
+      s.once('end', resolve);
+      s.once('close', resolve);
+      s.once('error', reject);
+    });
+    docker.modem.demuxStream(s, stdout, stderr);
+    if (withStdin) {
+      s.write(options.stdin);
+      // Half-close: the engine then closes the process's stdin.
+      s.end();
+    }
+    await ended;
+    // The stream can end a moment before the engine records the exit code.
+    for (;;) {
+      const info = await exec.inspect();
+      if (!info.Running) return info.ExitCode;
+      if (timedOut) return null;
+      await sleep(25);
+    }
+  })();
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([work, deadline]);
+    if (outcome !== 'timeout') {
+      return finish(outcome, false);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+
+  timedOut = true;
+  stream?.destroy();
+  work.catch(() => undefined);
+  logger.warn(`exec in ${container.id.slice(0, 12)} timed out after ${timeoutMs} ms: ${cmd.join(' ').slice(0, 200)}`);
+  if (options.killOnTimeout !== false) {
+    // In the background: the caller was promised an answer by timeoutMs.
+    void killSession(docker, container, tag, logger);
+  }
+  return finish(null, true);
+
+  function finish(exitCode: number | null, didTimeOut: boolean): ExecResult {
+    const result: ExecResult = { stdout: stdout.text(), stderr: stderr.text(), exitCode, timedOut: didTimeOut };
+    if (stdout.truncated || stderr.truncated) result.truncated = true;
+    return result;
+  }
+}
+
+/** Kills every process of an exec session (see the file comment). Never throws. */
+export async function killSession(docker: Docker, container: Docker.Container, tag: string, logger: Logger): Promise<number> {
+  try {
+    const res = await runExec(docker, container, ['sh', '-c', killSessionScript(tag)], { timeoutMs: KILL_TIMEOUT_MS, killOnTimeout: false }, logger);
+    const killed = res.stdout.split('\n').filter(Boolean).length;
+    logger.log(`session ${tag} in ${container.id.slice(0, 12)}: killed ${killed} process(es)`);
+    return killed;
+  } catch (err) {
+    logger.warn(`could not end session ${tag} in ${container.id.slice(0, 12)}: ${(err as Error).message}`);
+    return 0;
+  }
+}
+
+export async function openTerminal(
+  docker: Docker,
+  container: Docker.Container,
+  size: { rows: number; cols: number },
+  logger: Logger,
+): Promise<TerminalStream> {
+  const tag = newSessionTag();
+  const exec = await container.exec({
+    Cmd: TERMINAL_CMD,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+    Env: ['TERM=xterm-256color', sessionEnv(tag)],
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: true })) as Duplex;
+  logger.log(`terminal ${exec.id} opened in ${container.id.slice(0, 12)}`);
+
+  let ended = false;
+  const endListeners: (() => void)[] = [];
+  const onceEnded = () => {
+    if (ended) return;
+    ended = true;
+    for (const listener of endListeners) listener();
+  };
+  stream.once('end', onceEnded);
+  stream.once('close', onceEnded);
+  stream.on('error', (err) => logger.warn(`terminal ${exec.id}: ${err.message}`));
+
+  const resize = async (rows: number, cols: number) => {
+    // Right after start the engine may not have the process yet: retry briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await exec.resize({ h: rows, w: cols });
+        return;
+      } catch (err) {
+        if (attempt >= 5 || ended) throw err;
+        await sleep(50 * (attempt + 1));
+      }
+    }
+  };
+  await resize(size.rows, size.cols).catch((err) => logger.warn(`terminal ${exec.id}: first resize failed: ${(err as Error).message}`));
+
+  let killed: Promise<void> | undefined;
+  return {
+    execId: exec.id,
+    write: (data) => {
+      if (!ended) stream.write(data);
+    },
+    onData: (listener) => {
+      stream.on('data', listener);
+    },
+    onEnd: (listener) => {
+      if (ended) listener();
+      else endListeners.push(listener);
+    },
+    resize,
+    kill: () => {
+      killed ??= (async () => {
+        await killSession(docker, container, tag, logger);
+        stream.destroy();
+        logger.log(`terminal ${exec.id} killed`);
+      })();
+      return killed;
+    },
+    pause: () => {
+      stream.pause();
+    },
+    resume: () => {
+      stream.resume();
+    },
+  };
+}

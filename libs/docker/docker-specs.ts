@@ -1,0 +1,233 @@
+/**
+ * Pure translation of our specs into engine requests: names, labels, limits and the
+ * rules a lab may not break. No I/O here, so every rule is unit-tested (docker-specs.spec.ts).
+ */
+import type Docker from 'dockerode';
+import {
+  DEFAULT_NETWORK,
+  DockerLayerError,
+  LABEL_CLASS,
+  LABEL_LAB,
+  LABEL_NAME,
+  type ContainerSpec,
+  type LabScope,
+  type NetworkSpec,
+} from './tenant-docker';
+
+/** Per-container limits of a host, from LAB_MEMORY_MB, LAB_CPUS, LAB_PIDS, LAB_MAX_CONTAINERS. */
+export interface LabLimits {
+  memoryMb: number;
+  cpus: number;
+  pids: number;
+  maxContainers: number;
+}
+
+/** Network names a lab may never attach to, whatever its prefix. */
+const ENGINE_NETWORKS = new Set(['host', 'none', 'default']);
+const TP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+// Linux IFNAMSIZ is 16 including the NUL; "/", ":" and whitespace are refused by the kernel or by iproute.
+const BRIDGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export function engineName(scope: Pick<LabScope, 'prefix'>, name: string): string {
+  return `${scope.prefix}-${name}`;
+}
+
+/** The TP name back from an engine name, when it carries the lab's prefix. */
+export function tpName(prefix: string | undefined, engine: string): string {
+  const bare = engine.startsWith('/') ? engine.slice(1) : engine;
+  return prefix && bare.startsWith(`${prefix}-`) ? bare.slice(prefix.length + 1) : bare;
+}
+
+export function labelsFor(scope: LabScope, name: string): Record<string, string> {
+  // Our three labels last: scope.labels must not be able to move an object to another lab.
+  return { ...scope.labels, [LABEL_LAB]: scope.labId, [LABEL_CLASS]: scope.classId, [LABEL_NAME]: name };
+}
+
+export function belongsTo(labels: Record<string, string> | null | undefined, labId: string): boolean {
+  return !!labels && labels[LABEL_LAB] === labId;
+}
+
+export const isTpName = (name: string) => TP_NAME.test(name);
+
+export function assertTpName(kind: 'container' | 'network', name: string): void {
+  if (!TP_NAME.test(name)) {
+    throw new DockerLayerError('forbidden', `${kind} name "${name}" must be letters, digits, "_", "." or "-" (64 at most)`);
+  }
+}
+
+export function assertBridgeName(bridgeName: string): void {
+  if (!BRIDGE_NAME.test(bridgeName)) {
+    throw new DockerLayerError(
+      'forbidden',
+      `bridge name "${bridgeName}" is not a valid interface name: 1 to 15 letters, digits, "_", "." or "-"`,
+    );
+  }
+}
+
+function assertIpv4(what: string, value: string | undefined, cidr = false): void {
+  if (value === undefined) return;
+  const [ip, mask, ...rest] = value.split('/');
+  const m = IPV4.exec(ip);
+  const okMask = cidr ? mask !== undefined && /^\d{1,2}$/.test(mask) && Number(mask) <= 32 : mask === undefined;
+  if (!m || rest.length || !okMask || m.slice(1).some((o) => Number(o) > 255)) {
+    throw new DockerLayerError('forbidden', `${what} "${value}" is not an IPv4 ${cidr ? 'CIDR' : 'address'}`);
+  }
+}
+
+export function networkCreateOptions(scope: LabScope, spec: NetworkSpec): Docker.NetworkCreateOptions {
+  assertTpName('network', spec.name);
+  if (ENGINE_NETWORKS.has(spec.name)) {
+    throw new DockerLayerError('forbidden', `"${spec.name}" is reserved by Docker and cannot be a lab network`);
+  }
+  assertBridgeName(spec.bridgeName);
+  assertIpv4('subnet', spec.subnet, true);
+  assertIpv4('gateway', spec.gateway);
+  assertIpv4('ip-range', spec.ipRange, true);
+  const ipam: Docker.IPAM['Config'] = [
+    {
+      Subnet: spec.subnet,
+      ...(spec.gateway ? { Gateway: spec.gateway } : {}),
+      ...(spec.ipRange ? { IPRange: spec.ipRange } : {}),
+    },
+  ];
+  return {
+    Name: engineName(scope, spec.name),
+    // Best effort only: two creates at the same instant still both succeed, see createNetwork.
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    IPAM: { Driver: 'default', Config: ipam },
+    Options: {
+      'com.docker.network.bridge.name': spec.bridgeName,
+      'com.docker.network.bridge.enable_icc': 'true',
+      'com.docker.network.bridge.enable_ip_masquerade': 'true',
+    },
+    Labels: labelsFor(scope, spec.name),
+  };
+}
+
+/** How a container spec attaches to the network, before any engine lookup. */
+export type NetworkChoice = { kind: 'network'; name: string } | { kind: 'container'; name: string };
+
+export function parseNetwork(spec: Pick<ContainerSpec, 'network'>): NetworkChoice {
+  const raw = spec.network ?? DEFAULT_NETWORK;
+  if (raw.startsWith('container:')) {
+    const name = raw.slice('container:'.length);
+    assertTpName('container', name);
+    return { kind: 'container', name };
+  }
+  if (ENGINE_NETWORKS.has(raw)) {
+    throw new DockerLayerError('forbidden', `network "${raw}" is not allowed in a lab: use the lab's own networks`);
+  }
+  assertTpName('network', raw);
+  return { kind: 'network', name: raw };
+}
+
+/** Options a container sharing another one's namespace cannot have (Docker refuses them too). */
+export function assertSharedNamespaceSpec(spec: ContainerSpec): void {
+  const conflicting = [
+    spec.publish && 'port publishing',
+    spec.links?.length && 'links',
+    spec.aliases?.length && 'network aliases',
+    spec.ipv4 && 'a fixed IP address',
+  ].filter(Boolean);
+  if (conflicting.length) {
+    throw new DockerLayerError(
+      'forbidden',
+      `conflicting options: ${conflicting.join(', ')} and the container:<name> network mode`,
+    );
+  }
+}
+
+/** Engine-side facts runContainer looked up before building the request. */
+export interface ResolvedAttachment {
+  /** Engine network name, or `container:<engine id>`. */
+  networkMode: string;
+  /** Engine names of the link targets, in spec.links order. */
+  linkEngineNames?: string[];
+}
+
+export function containerCreateOptions(
+  scope: LabScope,
+  spec: ContainerSpec,
+  limits: LabLimits,
+  attach: ResolvedAttachment,
+): Docker.ContainerCreateOptions {
+  assertTpName('container', spec.name);
+  // Last line of defence: only the lab's own networks or a namespace of the lab, never
+  // host, none or the shared docker0 ("bridge" on the engine).
+  const own = attach.networkMode.startsWith(`${scope.prefix}-`) || /^container:[0-9a-f]{12,64}$/.test(attach.networkMode);
+  if (!own) {
+    throw new DockerLayerError('forbidden', `network mode "${attach.networkMode}" is not one of the lab's networks`);
+  }
+  assertIpv4('ip address', spec.ipv4);
+  const sharesNamespace = attach.networkMode.startsWith('container:');
+  if (sharesNamespace) assertSharedNamespaceSpec(spec);
+
+  const memory = Math.round(limits.memoryMb * 1024 * 1024);
+  const hostConfig: Docker.HostConfig = {
+    NetworkMode: attach.networkMode,
+    Memory: memory,
+    // Equal to Memory: no swap on top of the memory limit.
+    MemorySwap: memory,
+    NanoCpus: Math.round(limits.cpus * 1e9),
+    PidsLimit: limits.pids,
+    Privileged: false,
+    SecurityOpt: ['no-new-privileges'],
+    // An init as PID 1 reaps the zombies students' shells leave and forwards signals.
+    Init: true,
+    RestartPolicy: { Name: 'no' },
+    Binds: [],
+    Mounts: [],
+  };
+  const options: Docker.ContainerCreateOptions = {
+    name: engineName(scope, spec.name),
+    Image: spec.image,
+    Labels: labelsFor(scope, spec.name),
+    Tty: !!spec.tty,
+    OpenStdin: !!spec.openStdin,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: hostConfig,
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    ...(spec.env ? { Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) } : {}),
+    ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+  };
+  if (spec.publish) {
+    const key = `${spec.publish.containerPort}/tcp`;
+    options.ExposedPorts = { [key]: {} };
+    hostConfig.PortBindings = { [key]: [{ HostIp: '0.0.0.0', HostPort: String(spec.publish.hostPort) }] };
+  }
+  if (!sharesNamespace) {
+    const links = (spec.links ?? []).map((link, i) => `${attach.linkEngineNames?.[i] ?? engineName(scope, link.container)}:${link.alias}`);
+    options.NetworkingConfig = {
+      EndpointsConfig: {
+        [attach.networkMode]: {
+          Aliases: [...new Set([spec.name, ...(spec.aliases ?? [])])],
+          ...(links.length ? { Links: links } : {}),
+          ...(spec.ipv4 ? { IPAMConfig: { IPv4Address: spec.ipv4 } } : {}),
+        },
+      },
+    };
+  }
+  return options;
+}
+
+/** Adds `:latest` when a reference has neither tag nor digest (a bare pull would fetch every tag). */
+export function withDefaultTag(ref: string): string {
+  if (ref.includes('@')) return ref;
+  const lastSlash = ref.lastIndexOf('/');
+  return ref.slice(lastSlash + 1).includes(':') ? ref : `${ref}:latest`;
+}
+
+/** dockerode connection options for a DOCKER_HOSTS endpoint (unix:///path or tcp://host:port). */
+export function connectionFor(endpoint: string): { socketPath: string } | { host: string; port: number; protocol: 'http' } {
+  if (endpoint.startsWith('unix://')) {
+    const socketPath = endpoint.slice('unix://'.length);
+    if (socketPath.startsWith('/')) return { socketPath };
+  }
+  const tcp = /^tcp:\/\/([^/:]+|\[[^\]]+\]):(\d{1,5})\/?$/.exec(endpoint);
+  if (tcp) return { host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]), protocol: 'http' };
+  throw new DockerLayerError('unreachable', `Docker endpoint "${endpoint}" must be unix:///path or tcp://host:port`);
+}

@@ -1,0 +1,390 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import Docker from 'dockerode';
+import { engineMessage, isNotFound, isUnreachable, statusOf, toLayerError } from './docker-errors';
+import { openTerminal, runExec } from './docker-exec';
+import { ownedContainer, ownedNetwork, sharedNamespaceId, toContainerInfo, topCommands } from './docker-mappers';
+import { NetworkOps } from './docker-networks';
+import {
+  belongsTo,
+  connectionFor,
+  containerCreateOptions,
+  engineName,
+  isTpName,
+  parseNetwork,
+  withDefaultTag,
+  type LabLimits,
+} from './docker-specs';
+import {
+  DockerLayerError,
+  LABEL_LAB,
+  type ContainerInfo,
+  type ContainerSpec,
+  type ExecOptions,
+  type ExecResult,
+  type LabScope,
+  type NetworkInfo,
+  type NetworkSpec,
+  type OwnedObject,
+  type RemovedCount,
+  type TenantDocker,
+  type TerminalStream,
+} from './tenant-docker';
+
+export type { LabLimits } from './docker-specs';
+
+export interface DockerodeTenantDockerOptions {
+  /** How long ensureImage may spend pulling (default 120 s). */
+  pullTimeoutMs?: number;
+  /** How long ping waits for the engine (default 5 s). */
+  pingTimeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Build/pull progress events carry failures in-band: the HTTP call itself succeeded. */
+function progressError(events: { error?: string; errorDetail?: { message?: string } }[]): string | undefined {
+  const failed = events.find((e) => e.error || e.errorDetail);
+  return failed ? (failed.errorDetail?.message ?? failed.error) : undefined;
+}
+
+/** TenantDocker on one engine through dockerode. The only class in NetLabs that calls an engine. */
+export class DockerodeTenantDocker implements TenantDocker {
+  private readonly docker: Docker;
+  private readonly logger: Logger;
+  private readonly networks: NetworkOps;
+  private readonly builds = new Map<string, Promise<void>>();
+  private readonly labQueues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly hostId: string,
+    readonly endpoint: string,
+    private readonly limits: LabLimits,
+    private readonly options: DockerodeTenantDockerOptions = {},
+  ) {
+    this.docker = new Docker(connectionFor(endpoint));
+    this.logger = new Logger(`TenantDocker:${hostId}`);
+    this.networks = new NetworkOps(this.docker, this.logger, hostId);
+  }
+
+  /** Runs an engine call and turns its failure into a DockerLayerError. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toLayerError(this.hostId, what, err);
+    }
+  }
+
+  /** One runContainer per lab at a time in this process, so the container count check holds. */
+  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const next = (this.labQueues.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const tail = next.catch(() => undefined);
+    this.labQueues.set(key, tail);
+    void tail.then(() => {
+      if (this.labQueues.get(key) === tail) this.labQueues.delete(key);
+    });
+    return next;
+  }
+
+  async ping(): Promise<void> {
+    const ms = this.options.pingTimeoutMs ?? 5_000;
+    await this.call('ping', () =>
+      withDeadline(this.docker.ping(), ms, () => new DockerLayerError('unreachable', `Docker host ${this.hostId} does not answer: no reply within ${ms} ms`)),
+    );
+  }
+
+  private async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw toLayerError(this.hostId, `inspect image ${ref}`, err);
+    }
+  }
+
+  private async follow(stream: NodeJS.ReadableStream, ms: number, what: string): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+        const failed = err ? engineMessage(err) : progressError(events ?? []);
+        if (failed) reject(new DockerLayerError('engine', `${what}: ${failed}`));
+        else resolve();
+      });
+    });
+    await withDeadline(done, ms, () => {
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+      return new DockerLayerError('engine', `${what}: no result within ${ms} ms`);
+    });
+  }
+
+  async ensureImage(ref: string): Promise<void> {
+    if (await this.imageExists(ref)) {
+      this.logger.debug(`image ${ref} present`);
+      return;
+    }
+    const pullRef = withDefaultTag(ref);
+    let reason = 'unknown error';
+    try {
+      this.logger.log(`pulling ${pullRef}`);
+      const stream = await this.docker.pull(pullRef);
+      await this.follow(stream, this.options.pullTimeoutMs ?? 120_000, `pull ${pullRef}`);
+    } catch (err) {
+      if (isUnreachable(err)) throw toLayerError(this.hostId, `pull ${pullRef}`, err);
+      reason = engineMessage(err);
+    }
+    if (await this.imageExists(ref)) return;
+    throw new DockerLayerError('image-missing', `image ${ref} is not on host ${this.hostId} and could not be pulled: ${reason}`);
+  }
+
+  buildImage(tag: string, contextDir: string, buildArgs: Record<string, string> = {}): Promise<void> {
+    // Every lab of the host shares the image: concurrent requests share one build.
+    const running = this.builds.get(tag);
+    if (running) return running;
+    const build = this.build(tag, contextDir, buildArgs).finally(() => this.builds.delete(tag));
+    this.builds.set(tag, build);
+    return build;
+  }
+
+  private async build(tag: string, contextDir: string, buildArgs: Record<string, string>): Promise<void> {
+    if (await this.imageExists(tag)) {
+      this.logger.debug(`image ${tag} already built`);
+      return;
+    }
+    const dockerfile = await stat(join(contextDir, 'Dockerfile')).catch(() => null);
+    if (!dockerfile?.isFile()) throw new DockerLayerError('not-found', `no Dockerfile in ${contextDir}`);
+    // tar-fs (inside dockerode) walks directories itself: the top-level entries are enough.
+    const src = await readdir(contextDir);
+    this.logger.log(`building ${tag} from ${contextDir}`);
+    const started = Date.now();
+    await this.call(`build ${tag}`, async () => {
+      const stream = await this.docker.buildImage({ context: contextDir, src }, { t: tag, buildargs: buildArgs, rm: true, forcerm: true });
+      await this.follow(stream, 15 * 60_000, `build ${tag}`);
+    });
+    if (!(await this.imageExists(tag))) throw new DockerLayerError('engine', `build ${tag} ended without producing the image`);
+    this.logger.log(`built ${tag} in ${Date.now() - started} ms`);
+  }
+
+  createNetwork(scope: LabScope, spec: NetworkSpec): Promise<NetworkInfo> {
+    return this.networks.create(scope, spec);
+  }
+
+  inspectNetwork(scope: LabScope, name: string): Promise<NetworkInfo | null> {
+    return this.networks.inspect(scope, name);
+  }
+
+  listNetworks(scope: LabScope): Promise<NetworkInfo[]> {
+    return this.networks.list(scope);
+  }
+
+  removeNetwork(scope: LabScope, name: string): Promise<void> {
+    return this.networks.remove(scope, name);
+  }
+
+  /** The lab's container by TP name, or null when absent or not the lab's. */
+  private async findContainer(scope: LabScope, name: string): Promise<Docker.ContainerInspectInfo | null> {
+    // A name with "/" or ".." must never become part of an engine URL.
+    if (!isTpName(name)) return null;
+    const engine = engineName(scope, name);
+    try {
+      const info = await this.docker.getContainer(engine).inspect();
+      return belongsTo(info.Config?.Labels, scope.labId) ? info : null;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw toLayerError(this.hostId, `inspect container ${engine}`, err);
+    }
+  }
+
+  private async requireContainer(scope: LabScope, name: string, running = false): Promise<Docker.ContainerInspectInfo> {
+    const info = await this.findContainer(scope, name);
+    if (!info) throw new DockerLayerError('not-found', `container ${name} does not exist in this lab`);
+    if (running && !info.State?.Running) throw new DockerLayerError('conflict', `container ${name} is not running`);
+    return info;
+  }
+
+  private async toInfo(scope: LabScope, info: Docker.ContainerInspectInfo): Promise<ContainerInfo> {
+    const sharedId = sharedNamespaceId(info);
+    let sharedName: string | undefined;
+    if (sharedId) {
+      const owner = await this.docker.getContainer(sharedId).inspect().catch(() => null);
+      sharedName = owner && belongsTo(owner.Config?.Labels, scope.labId) ? toContainerInfo(owner, scope.prefix).name : undefined;
+    }
+    return toContainerInfo(info, scope.prefix, sharedName);
+  }
+
+  runContainer(scope: LabScope, spec: ContainerSpec): Promise<ContainerInfo> {
+    return this.serial(`run:${scope.labId}`, () => this.run(scope, spec));
+  }
+
+  private async run(scope: LabScope, spec: ContainerSpec): Promise<ContainerInfo> {
+    const choice = parseNetwork(spec);
+    const existing = await this.call('list containers', () =>
+      this.docker.listContainers({ all: true, filters: { label: [`${LABEL_LAB}=${scope.labId}`] } }),
+    );
+    if (existing.length >= this.limits.maxContainers) {
+      throw new DockerLayerError('limit', `a lab may have at most ${this.limits.maxContainers} containers (limit reached)`);
+    }
+    let networkMode: string;
+    if (choice.kind === 'container') {
+      const owner = await this.findContainer(scope, choice.name);
+      if (!owner) {
+        const foreign = await this.docker.getContainer(engineName(scope, choice.name)).inspect().catch(() => null);
+        if (foreign) throw new DockerLayerError('forbidden', `container ${choice.name} does not belong to this lab`);
+        throw new DockerLayerError('not-found', `container ${choice.name} does not exist in this lab`);
+      }
+      if (!owner.State?.Running) throw new DockerLayerError('conflict', `container ${choice.name} is not running: cannot join its network namespace`);
+      networkMode = `container:${owner.Id}`;
+    } else {
+      networkMode = (await this.networks.requireOwn(scope, choice.name)).Name;
+    }
+    const linkEngineNames: string[] = [];
+    for (const link of spec.links ?? []) {
+      const target = await this.findContainer(scope, link.container);
+      if (!target) throw new DockerLayerError('not-found', `cannot link to ${link.container}: no such container in this lab`);
+      linkEngineNames.push(target.Name.replace(/^\//, ''));
+    }
+    const options = containerCreateOptions(scope, spec, this.limits, { networkMode, linkEngineNames });
+
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(options);
+    } catch (err) {
+      const message = engineMessage(err);
+      if (statusOf(err) === 409) throw new DockerLayerError('conflict', `container ${spec.name} already exists in this lab`);
+      if (statusOf(err) === 404 && /no such image/i.test(message)) {
+        throw new DockerLayerError('image-missing', `image ${spec.image} is not on host ${this.hostId}: ${message}`);
+      }
+      throw toLayerError(this.hostId, `create container ${spec.name}`, err);
+    }
+    this.logger.log(`created container ${container.id.slice(0, 12)} ${options.name} (lab ${scope.labId})`);
+    try {
+      await container.start();
+    } catch (err) {
+      // A container that never ran would make every retry fail with "already exists".
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      const message = engineMessage(err);
+      if (/port is already allocated|address already in use/i.test(message)) {
+        throw new DockerLayerError('conflict', `cannot publish port ${spec.publish?.hostPort}: ${message}`);
+      }
+      throw toLayerError(this.hostId, `start container ${spec.name}`, err);
+    }
+    this.logger.log(`started container ${container.id.slice(0, 12)}`);
+    return this.toInfo(scope, await this.call(`inspect ${spec.name}`, () => container.inspect()));
+  }
+
+  async inspectContainer(scope: LabScope, name: string): Promise<ContainerInfo | null> {
+    const info = await this.findContainer(scope, name);
+    this.logger.debug(`inspect container ${name}: ${info ? info.Id.slice(0, 12) : 'absent'}`);
+    return info ? this.toInfo(scope, info) : null;
+  }
+
+  async listContainers(scope: LabScope): Promise<ContainerInfo[]> {
+    const listed = await this.call('list containers', () =>
+      this.docker.listContainers({ all: true, filters: { label: [`${LABEL_LAB}=${scope.labId}`] } }),
+    );
+    const inspected = await Promise.all(listed.map((c) => this.docker.getContainer(c.Id).inspect().catch(() => null)));
+    const infos = inspected.filter((i): i is Docker.ContainerInspectInfo => !!i && belongsTo(i.Config?.Labels, scope.labId));
+    const nameById = new Map(infos.map((i) => [i.Id, toContainerInfo(i, scope.prefix).name]));
+    this.logger.debug(`list containers of lab ${scope.labId}: ${infos.length}`);
+    return infos
+      .map((i) => toContainerInfo(i, scope.prefix, nameById.get(sharedNamespaceId(i) ?? '')))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async startContainer(scope: LabScope, name: string): Promise<void> {
+    const info = await this.requireContainer(scope, name);
+    if (info.State?.Running) return;
+    await this.call(`start container ${name}`, () => this.docker.getContainer(info.Id).start());
+    this.logger.log(`started container ${info.Id.slice(0, 12)}`);
+  }
+
+  async stopContainer(scope: LabScope, name: string, timeoutSeconds = 10): Promise<void> {
+    const info = await this.requireContainer(scope, name);
+    try {
+      await this.docker.getContainer(info.Id).stop({ t: timeoutSeconds });
+    } catch (err) {
+      if (statusOf(err) !== 304) throw toLayerError(this.hostId, `stop container ${name}`, err); // 304: already stopped
+    }
+    this.logger.log(`stopped container ${info.Id.slice(0, 12)}`);
+  }
+
+  async removeContainer(scope: LabScope, name: string): Promise<void> {
+    const info = await this.findContainer(scope, name);
+    if (!info) return;
+    await this.removeContainerById(info.Id);
+  }
+
+  /** Forced removal; false when it was already gone. */
+  private async removeContainerById(id: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+      this.logger.log(`removed container ${id.slice(0, 12)}`);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      // 409 "removal already in progress": someone else is removing it; wait for it to go.
+      if (statusOf(err) === 409) {
+        for (let i = 0; i < 40; i++) {
+          await sleep(250);
+          if (!(await this.docker.getContainer(id).inspect().catch(() => null))) return false;
+        }
+      }
+      throw toLayerError(this.hostId, `remove container ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  async exec(scope: LabScope, name: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (!cmd.length) throw new DockerLayerError('forbidden', 'exec needs a command');
+    const info = await this.requireContainer(scope, name, true);
+    return this.call(`exec in ${name}`, () => runExec(this.docker, this.docker.getContainer(info.Id), cmd, options, this.logger));
+  }
+
+  async top(scope: LabScope, name: string): Promise<string[]> {
+    const info = await this.requireContainer(scope, name, true);
+    const top = await this.call(`top ${name}`, () => this.docker.getContainer(info.Id).top());
+    this.logger.debug(`top ${info.Id.slice(0, 12)}: ${top.Processes?.length ?? 0} processes`);
+    return topCommands(top);
+  }
+
+  async openTerminal(scope: LabScope, name: string, size: { rows: number; cols: number }): Promise<TerminalStream> {
+    const info = await this.requireContainer(scope, name, true);
+    return this.call(`terminal in ${name}`, () => openTerminal(this.docker, this.docker.getContainer(info.Id), size, this.logger));
+  }
+
+  async removeLab(scope: Pick<LabScope, 'labId'>): Promise<RemovedCount> {
+    const filters = { label: [`${LABEL_LAB}=${scope.labId}`] };
+    const containers = await this.call('list containers', () => this.docker.listContainers({ all: true, filters }));
+    const removedContainers = await Promise.all(containers.map((c) => this.removeContainerById(c.Id)));
+    const networks = await this.call('list networks', () => this.docker.listNetworks({ filters }));
+    let removedNetworks = 0;
+    for (const n of networks) {
+      if (await this.networks.removeById(n.Id)) removedNetworks++;
+    }
+    const removed = { containers: removedContainers.filter(Boolean).length, networks: removedNetworks };
+    this.logger.log(`removed lab ${scope.labId}: ${removed.containers} containers, ${removed.networks} networks`);
+    return removed;
+  }
+
+  async listOwned(filterLabel?: { key: string; value: string }): Promise<OwnedObject[]> {
+    const label = [LABEL_LAB, ...(filterLabel ? [`${filterLabel.key}=${filterLabel.value}`] : [])];
+    const [containers, networks] = await Promise.all([
+      this.call('list containers', () => this.docker.listContainers({ all: true, filters: { label } })),
+      this.call('list networks', () => this.docker.listNetworks({ filters: { label } })),
+    ]);
+    this.logger.debug(`owned objects: ${containers.length} containers, ${networks.length} networks`);
+    return [...containers.map(ownedContainer), ...networks.map(ownedNetwork)];
+  }
+}

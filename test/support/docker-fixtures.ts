@@ -1,0 +1,63 @@
+/**
+ * Building blocks for tests on a real engine: a run id, lab scopes labelled with it,
+ * subnets, bridge names and host ports nobody else on the engine is using.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { createServer } from 'node:net';
+import Docker from 'dockerode';
+import type { LabScope } from '../../libs/docker/tenant-docker';
+import { TEST_LABEL } from './docker-cleanup';
+
+export const newRunId = () => randomBytes(4).toString('hex');
+
+/** A lab scope of this run: unique lab id and prefix, labelled netlabs.test=<runId>. */
+export function testScope(runId: string, classId = `class-${runId}`): LabScope {
+  const id = randomBytes(3).toString('hex');
+  return { labId: `lab-${runId}-${id}`, classId, prefix: `nt-${id}`, labels: { [TEST_LABEL]: runId } };
+}
+
+/** Bridge interface names of a run: "ntb" + 8 hex + counter stays within Linux's 15 characters. */
+export function bridgeNames(runId: string): () => string {
+  let n = 0;
+  return () => `ntb${runId}${(n++).toString(36)}`;
+}
+
+/**
+ * `count` consecutive /24s of 10.250.0.0/16 that no network on the engine overlaps, at
+ * a random place so that concurrent runs rarely meet.
+ */
+export async function freeSubnets(docker: Docker, count: number): Promise<string[]> {
+  const used = new Set<number>();
+  for (const n of await docker.listNetworks()) {
+    for (const c of n.IPAM?.Config ?? []) {
+      const m = /^10\.250\.(\d+)\./.exec(c.Subnet ?? '');
+      if (m) used.add(Number(m[1]));
+    }
+  }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const start = randomInt(1, 255 - count);
+    const thirds = Array.from({ length: count }, (_, i) => start + i);
+    if (thirds.every((t) => !used.has(t))) return thirds.map((t) => `10.250.${t}.0/24`);
+  }
+  throw new Error('no free 10.250.x.0/24 range on this engine');
+}
+
+/** A TCP port free on the host right now (the kernel's pick). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '0.0.0.0', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function hostAddress(subnet: string, host: number): string {
+  const [a, b, c] = subnet.split('/')[0].split('.');
+  return `${a}.${b}.${c}.${host}`;
+}
+
+/** The engine, for checking what the layer did from outside the layer. */
+export const rawDocker = () => new Docker({ socketPath: '/var/run/docker.sock' });
