@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { compareAnswer } from '../answers/answer-compare';
+import { answerShapeProblem } from '../answers/answer-spec';
+import { resolveFact } from '../answers/answer-facts';
+import { type CheckImpl, checkBaseFields, fail } from './check';
+
+const schema = z.object({ type: z.literal('answer'), ...checkBaseFields }).strict();
+export type AnswerCheckSpec = z.infer<typeof schema>;
+
+/** The student's typed answer against the live fact named by the step's `answer` spec. */
+export const answerCheck: CheckImpl<AnswerCheckSpec> = {
+  type: 'answer',
+  schema,
+  describe: () => 'answer',
+  async run(_spec, env) {
+    const { stepId, spec, value } = env.answer;
+    if (!spec) return fail(`step ${stepId} has no question to answer`);
+    const problem = answerShapeProblem(stepId, spec, value);
+    if (problem) return fail(problem);
+    const fact = await resolveFact(spec.fact, env);
+    if ('unavailable' in fact) return fail(fact.unavailable);
+    return compareAnswer(spec.type, value as string | string[], fact);
+  },
+};

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { type CheckImpl, checkBaseFields, fail, pass } from './check';
+
+const schema = z
+  .object({
+    type: z.literal('container-network-mode'),
+    ...checkBaseFields,
+    container: z.string().min(1),
+    /** The container whose network namespace it must share (`--net container:<name>`). */
+    sharesWith: z.string().min(1),
+  })
+  .strict();
+export type ContainerNetworkModeCheckSpec = z.infer<typeof schema>;
+
+/** The container was started inside another container's network namespace. */
+export const containerNetworkModeCheck: CheckImpl<ContainerNetworkModeCheckSpec> = {
+  type: 'container-network-mode',
+  schema,
+  describe: (spec) => `${spec.container} shares ${spec.sharesWith}'s network`,
+  needs: (spec) => ({ exist: [spec.container] }),
+  async run(spec, env) {
+    const info = (await env.container(spec.container))!;
+    const target = await env.container(spec.sharesWith);
+    const mode = info.networkMode;
+    // The layer reports TP names, but an engine name or (short) id is the same container.
+    const accepted = new Set([spec.sharesWith, target?.engineName, target?.id, target?.id.slice(0, 12)].filter(Boolean));
+    const joined = mode.startsWith('container:') ? mode.slice('container:'.length) : null;
+    if (joined !== null && accepted.has(joined)) {
+      return pass(`container ${spec.container}: shares the network namespace of ${spec.sharesWith}`);
+    }
+    const actual = joined !== null ? `shares the network namespace of ${joined}` : `has its own network (${mode || 'none'})`;
+    return fail(
+      `container ${spec.container}: ${actual}, expected to share ${spec.sharesWith}'s — recreate it with --net container:${spec.sharesWith}`,
+    );
+  },
+};
