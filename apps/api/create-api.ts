@@ -1,6 +1,7 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import { ApiModule } from './api.module';
 import { HealthService } from './health/health.service';
 
@@ -11,9 +12,9 @@ export class StartupError extends Error {}
 export async function createApi(options: { logger?: false | ('log' | 'error' | 'warn' | 'debug')[] } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, {
     logger: options.logger ?? ['log', 'error', 'warn'],
-    bodyParser: true,
+    bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '256kb' });
+  app.use(json({ limit: '256kb' }), jsonBodyErrors);
   app.enableShutdownHooks();
   const problem = await app.get(HealthService).startupProblem();
   if (problem) {
@@ -24,3 +25,15 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
 }
 
 export const apiLogger = new Logger('NetLabsApi');
+
+/** A body that is not JSON (or too large) gets the API's error shape, naming the body. */
+function jsonBodyErrors(error: { type?: string; status?: number } | undefined, _req: Request, res: Response, next: NextFunction): void {
+  if (!error) return next();
+  const tooLarge = error.type === 'entity.too.large';
+  const status = tooLarge ? 413 : (error.status ?? 400);
+  res.status(status).json({
+    statusCode: status,
+    error: tooLarge ? 'Payload Too Large' : 'Bad Request',
+    message: tooLarge ? 'body: larger than 256 kB' : 'body: not valid JSON',
+  });
+}

@@ -68,6 +68,11 @@ const schema = z.object({
   LAB_PORT_MAX: z.coerce.number().int().min(1024).max(65535).default(29999),
   /** Address students use to reach published ports (the Docker host as seen from outside). */
   LAB_PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Names this NetLabs deployment on shared engines: its objects carry
+   * netlabs.deployment=<id>, and its reconciler only ever removes objects with that label.
+   */
+  DEPLOYMENT_ID: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, dots, dashes').default('netlabs'),
   /** Extra labels on every lab object, `key=value,...` (tests mark what they create). */
   LAB_LABELS: labels.default(''),
   LAB_MEMORY_MB: z.coerce.number().int().min(16).default(256),
@@ -91,6 +96,10 @@ const schema = z.object({
   TERMINAL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
   TERMINAL_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   TERMINAL_MAX_PER_LAB: z.coerce.number().int().min(1).default(6),
+  /** A terminal url not opened within this long stops working (and its session is dropped). */
+  TERMINAL_TICKET_TTL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** A terminal client that reads none of its output for this long is cut (its shell stays for the grace period). */
+  TERMINAL_STUCK_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
 export type AppConfig = z.infer<typeof schema>;

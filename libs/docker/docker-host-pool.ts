@@ -1,6 +1,6 @@
 import type { DockerHostConfig } from '../config/app-config';
 import type { LabLimits } from './docker-specs';
-import { DockerodeTenantDocker } from './dockerode-tenant-docker';
+import { DockerodeTenantDocker, type DockerodeTenantDockerOptions } from './dockerode-tenant-docker';
 import { DockerLayerError, type TenantDocker } from './tenant-docker';
 
 export type { LabLimits } from './docker-specs';
@@ -8,14 +8,16 @@ export type { LabLimits } from './docker-specs';
 /** Builds the TenantDocker of one host; tests pass their own (a fake, or a dockerode one with other options). */
 export type TenantDockerFactory = (host: DockerHostConfig, limits: LabLimits) => TenantDocker;
 
-export const dockerodeFactory: TenantDockerFactory = (host, limits) =>
-  new DockerodeTenantDocker(host.id, host.endpoint, limits);
+export const dockerodeFactory =
+  (options: DockerodeTenantDockerOptions = {}): TenantDockerFactory =>
+  (host, limits) =>
+    new DockerodeTenantDocker(host.id, host.endpoint, limits, options);
 
 /** The Docker hosts of DOCKER_HOSTS, one TenantDocker each, by host id. */
 export class DockerHostPool {
   private readonly hosts = new Map<string, TenantDocker>();
 
-  constructor(configs: DockerHostConfig[], limits: LabLimits, factory: TenantDockerFactory = dockerodeFactory) {
+  constructor(configs: DockerHostConfig[], limits: LabLimits, factory: TenantDockerFactory = dockerodeFactory()) {
     for (const config of configs) {
       if (this.hosts.has(config.id)) throw new Error(`Docker host "${config.id}" is configured twice`);
       this.hosts.set(config.id, factory(config, limits));

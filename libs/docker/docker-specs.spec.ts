@@ -119,7 +119,7 @@ describe('containerCreateOptions', () => {
         Privileged: false,
         SecurityOpt: ['no-new-privileges'],
         Init: true,
-        RestartPolicy: { Name: 'no' },
+        RestartPolicy: { Name: 'unless-stopped' },
         Binds: [],
         Mounts: [],
       },

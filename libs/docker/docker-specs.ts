@@ -176,7 +176,8 @@ export function containerCreateOptions(
     SecurityOpt: ['no-new-privileges'],
     // An init as PID 1 reaps the zombies students' shells leave and forwards signals.
     Init: true,
-    RestartPolicy: { Name: 'no' },
+    // Containers running when the engine stops come back with it; one the student stopped stays stopped.
+    RestartPolicy: { Name: 'unless-stopped' },
     Binds: [],
     Mounts: [],
   };

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { DockerHostPool } from './docker-host-pool';
+import { DockerHostPool, dockerodeFactory } from './docker-host-pool';
 
 /** Provides the pool of Docker hosts from DOCKER_HOSTS and the lab limits. */
 @Global()
@@ -15,7 +15,7 @@ import { DockerHostPool } from './docker-host-pool';
           cpus: config.LAB_CPUS,
           pids: config.LAB_PIDS,
           maxContainers: config.LAB_MAX_CONTAINERS,
-        }),
+        }, dockerodeFactory({ pull: config.LAB_IMAGE_PULL })),
     },
   ],
   exports: [DockerHostPool],

@@ -39,6 +39,8 @@ export interface DockerodeTenantDockerOptions {
   pullTimeoutMs?: number;
   /** How long ping waits for the engine (default 5 s). */
   pingTimeoutMs?: number;
+  /** Whether a missing image may be pulled (false on machines without a registry: a pull would leave the machine). */
+  pull?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -137,6 +139,9 @@ export class DockerodeTenantDocker implements TenantDocker {
       return;
     }
     const pullRef = withDefaultTag(ref);
+    if (this.options.pull === false) {
+      throw new DockerLayerError('image-missing', `image ${ref} is not on host ${this.hostId} and pulling is disabled (LAB_IMAGE_PULL=false)`);
+    }
     let reason = 'unknown error';
     try {
       this.logger.log(`pulling ${pullRef}`);

@@ -13,6 +13,9 @@ const DEFAULT_OPTIONS: JobsOptions = {
   removeOnFail: { age: 24 * 3600 },
 };
 
+/** A job the worker gave up on; the message is the worker's error. */
+export class JobFailedError extends Error {}
+
 export type JobState = 'completed' | 'failed' | 'active' | 'waiting' | 'delayed' | 'unknown';
 
 /** The one place that puts typed jobs on BullMQ queues and waits for their results. */
@@ -60,7 +63,8 @@ export class JobQueue implements OnModuleDestroy {
       return { done: true, jobId: job.id!, result };
     } catch (error) {
       if (error instanceof Error && /timed out/i.test(error.message)) return { done: false, jobId: job.id! };
-      throw error;
+      // The job itself failed: its message is the worker's error.
+      throw new JobFailedError(error instanceof Error ? error.message : String(error));
     }
   }
 

@@ -46,7 +46,7 @@ export interface JobResults {
   [JobName.ProvisionLab]: { outcome: 'ready' | 'failed' | 'skipped'; reason?: string };
   [JobName.TeardownLab]: { outcome: 'destroyed' | 'skipped'; removed?: { containers: number; networks: number } };
   [JobName.ResetLab]: { outcome: 'ready' | 'failed' | 'skipped'; replayed: string[]; reason?: string };
-  [JobName.RunStep]: { step: string; output: string };
+  [JobName.RunStep]: { step: string; output: string; succeeded: boolean; error?: string };
   [JobName.VerifyStep]: { step: string; passed: boolean; checks: CheckResult[]; attemptId: string };
   [JobName.ReapLabs]: { outcome: 'done'; reaped: number };
   [JobName.Reconcile]: { outcome: 'done'; removed: number; repaired: number; marked: number };

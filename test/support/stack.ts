@@ -42,6 +42,7 @@ export class TestStack {
       ADMIN_TOKEN: this.adminToken,
       QUEUE_PREFIX: `nltest-${this.runId}`,
       LAB_LABELS: `netlabs.test=${this.runId}`,
+      DEPLOYMENT_ID: `test-${this.runId}`,
       JOB_LOCK_MS: '4000',
       ...this.overrides,
     };

@@ -6,7 +6,7 @@ import { LabRunner } from '../../../libs/labs/lab-runner';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
-import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service';
 import { JobName, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
@@ -90,7 +90,7 @@ export class LabsService {
   /** Runs a step's reference solution on the worker and waits for its output (or answers pending). */
   async runStep(actor: Actor, labId: string, stepId: string) {
     await this.readyLabWithStep(actor, labId, stepId);
-    const outcome = await this.queue.enqueueAndWait(JobName.RunStep, { labId, stepId }, this.config.STEP_WAIT_MS, { attempts: 1 });
+    const outcome = await this.onWorker(() => this.queue.enqueueAndWait(JobName.RunStep, { labId, stepId }, this.config.STEP_WAIT_MS, { attempts: 1 }));
     return outcome.done ? { status: 200, body: outcome.result } : { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
   }
 
@@ -99,7 +99,7 @@ export class LabsService {
     const { definition } = await this.readyLabWithStep(actor, labId, stepId);
     const problem = this.runner.validateAnswer(definition, stepId, answer);
     if (problem) throw new BadRequestException(problem);
-    const outcome = await this.queue.enqueueAndWait(JobName.VerifyStep, { labId, stepId, answer }, this.config.STEP_WAIT_MS, { attempts: 1 });
+    const outcome = await this.onWorker(() => this.queue.enqueueAndWait(JobName.VerifyStep, { labId, stepId, answer }, this.config.STEP_WAIT_MS, { attempts: 1 }));
     if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
     const { attemptId: _attemptId, ...result } = outcome.result;
     return { status: 200, body: result };
@@ -117,6 +117,17 @@ export class LabsService {
     }
     if (job.state === 'failed') return { state: 'failed', step: data.stepId, message: job.failedReason };
     return { state: 'pending', step: data.stepId };
+  }
+
+  /** A failed step job becomes a clear answer: 409 when the lab changed under it, 503 when its host is unreachable. */
+  private async onWorker<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof JobFailedError)) throw error;
+      if (/not ready|not found/.test(error.message)) throw new ConflictException(error.message);
+      throw new ServiceUnavailableException(`the lab's Docker host could not do it: ${error.message}`);
+    }
   }
 
   private pending(labId: string, stepId: string, jobId: string) {

@@ -9,7 +9,7 @@ import { HostRepository, HostStatus } from '../../../libs/persistence/host.repos
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { type EndReason, type JobResults, JobName } from '../../../libs/queue/jobs';
-import { scopeOf } from '../provisioning/lab-scope';
+import { LABEL_DEPLOYMENT, scopeOf } from '../../../libs/docker/lab-scope';
 
 type Counts = { removed: number; repaired: number; marked: number };
 
@@ -54,7 +54,8 @@ export class ReconcilerService {
     let owned;
     try {
       await host.ping();
-      owned = await host.listOwned();
+      // Only this deployment's objects: tests or another NetLabs may share the engine.
+      owned = await host.listOwned({ key: LABEL_DEPLOYMENT, value: this.config.DEPLOYMENT_ID });
     } catch (error) {
       const previous = await this.hostRecords.record(host.hostId, endpoint, HostStatus.down);
       const marked = await this.labs.markHostLost(host.hostId);
@@ -102,7 +103,7 @@ export class ReconcilerService {
 
   /** Recreates the lab's default network when it vanished (engine data lost, someone removed it). */
   private async repairLab(host: TenantDocker, lab: { id: string; classId: string; prefix: string }): Promise<boolean> {
-    const scope = scopeOf(lab, this.config.LAB_LABELS);
+    const scope = scopeOf(lab, this.config);
     if (await host.inspectNetwork(scope, DEFAULT_NETWORK)) return false;
     const values = labValuesFrom(await this.allocations.forLab(lab.id), this.config.LAB_PUBLIC_HOST);
     if (!values) return false;

@@ -7,7 +7,7 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { type JobResults, JobName, PermanentJobError } from '../../../libs/queue/jobs';
 import { HostPlacementService } from './host-placement.service';
 import { LabAllocatorService } from './lab-allocator.service';
-import { scopeOf } from './lab-scope';
+import { scopeOf } from '../../../libs/docker/lab-scope';
 
 type ProvisionResult = JobResults[JobName.ProvisionLab];
 
@@ -41,10 +41,11 @@ export class ProvisioningService {
     }
     const hostId = (await this.labs.findById(labId))!.hostId!;
     const docker = this.hosts.get(hostId);
-    const scope = scopeOf(lab, this.config.LAB_LABELS);
+    const scope = scopeOf(lab, this.config);
 
     const values = await this.allocator.allocate(labId, hostId);
-    await Promise.all([
+    // allSettled, not all: a failure must not leave a create still running behind the clean-up.
+    const results = await Promise.allSettled([
       docker.createNetwork(scope, {
         name: DEFAULT_NETWORK,
         subnet: values.bridgeSubnet,
@@ -54,6 +55,8 @@ export class ProvisioningService {
       this.ensureImage(hostId, this.config.LAB_IMAGE_HTTPD),
       this.ensureImage(hostId, this.config.LAB_IMAGE_UBUNTU),
     ]);
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    if (failures.length) throw failures.find((f) => f instanceof PermanentJobError) ?? failures[0];
 
     if (await this.labs.markReady(labId)) {
       this.logger.log(`lab ${labId} ready on ${hostId} (${values.bridgeSubnet}, port ${values.httpdPort})`);
@@ -68,7 +71,7 @@ export class ProvisioningService {
   async fail(labId: string, error: unknown): Promise<ProvisionResult> {
     const reason = error instanceof Error ? error.message : String(error);
     const lab = await this.labs.findById(labId);
-    if (lab?.hostId) await this.cleanUp(labId, lab.hostId, scopeOf(lab));
+    if (lab?.hostId) await this.cleanUp(labId, lab.hostId, scopeOf(lab, this.config));
     else await this.allocations.releaseLab(labId);
     await this.labs.markFailed(labId, reason);
     this.logger.warn(`lab ${labId} failed: ${reason}`);

@@ -6,7 +6,7 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { type JobResults, JobName } from '../../../libs/queue/jobs';
 import { StepsService } from '../steps/steps.service';
-import { scopeOf } from './lab-scope';
+import { scopeOf } from '../../../libs/docker/lab-scope';
 import { ProvisioningService } from './provisioning.service';
 
 /**
@@ -31,7 +31,7 @@ export class ResetService {
   async reset(labId: string, replay: boolean): Promise<JobResults[JobName.ResetLab]> {
     const lab = await this.labs.findById(labId);
     if (!lab || lab.status !== LabStatus.provisioning) return { outcome: 'skipped', replayed: [], reason: lab ? `lab is ${lab.status}` : 'lab not found' };
-    if (lab.hostId) await this.hosts.get(lab.hostId).removeLab(scopeOf(lab, this.config.LAB_LABELS));
+    if (lab.hostId) await this.hosts.get(lab.hostId).removeLab(scopeOf(lab, this.config));
     const provisioned = await this.provisioning.provision(labId);
     if (provisioned.outcome !== 'ready') return { outcome: provisioned.outcome, replayed: [], reason: provisioned.reason };
     const replayed: string[] = [];

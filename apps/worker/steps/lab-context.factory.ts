@@ -5,7 +5,7 @@ import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
 import type { LabContext } from '../../../libs/labs/lab-runner';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { PermanentJobError } from '../../../libs/queue/jobs';
-import { scopeOf } from '../provisioning/lab-scope';
+import { scopeOf } from '../../../libs/docker/lab-scope';
 
 /** Everything a step needs to act on one ready lab: its scope, host, values and images. */
 @Injectable()
@@ -25,7 +25,7 @@ export class LabContextFactory {
     return {
       labDefinitionId: lab.labDefinitionId,
       context: {
-        scope: scopeOf(lab, this.config.LAB_LABELS),
+        scope: scopeOf(lab, this.config),
         docker: this.hosts.get(lab.hostId),
         values,
         images: { httpd: this.config.LAB_IMAGE_HTTPD, ubuntu: this.config.LAB_IMAGE_UBUNTU },

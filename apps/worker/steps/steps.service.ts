@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
+import { StepRunError } from '../../../libs/labs/step-executor';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { type JobResults, JobName, PermanentJobError } from '../../../libs/queue/jobs';
 import { LabContextFactory } from './lab-context.factory';
@@ -15,9 +16,15 @@ export class StepsService {
     private readonly progress: ProgressRepository,
   ) {}
 
+  /** A solution that fails part-way answers with its transcript so far and why it stopped. */
   async run(labId: string, stepId: string): Promise<JobResults[JobName.RunStep]> {
     const { context, definition } = await this.prepare(labId);
-    return this.runner.runStep(definition, stepId, context);
+    try {
+      return { ...(await this.runner.runStep(definition, stepId, context)), succeeded: true };
+    } catch (error) {
+      if (error instanceof StepRunError) return { step: stepId, output: error.output, succeeded: false, error: error.message };
+      throw error;
+    }
   }
 
   async verify(labId: string, stepId: string, answer: unknown): Promise<JobResults[JobName.VerifyStep]> {
