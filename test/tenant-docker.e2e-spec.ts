@@ -162,7 +162,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
       SecurityOpt: ['no-new-privileges'],
       Init: true,
       NetworkMode: `${labA.prefix}-bridge`,
-      RestartPolicy: expect.objectContaining({ Name: 'no' }),
+      RestartPolicy: expect.objectContaining({ Name: 'unless-stopped' }),
     });
     expect(raw.Mounts).toEqual([]);
     expect(raw.HostConfig.Binds ?? []).toEqual([]);

@@ -18,6 +18,8 @@ import { HealthService } from './health/health.service';
 import { LabDefinitionsController } from './labs/lab-definitions.controller';
 import { LabsController } from './labs/labs.controller';
 import { LabsService } from './labs/labs.service';
+import { StudentPageModule } from './student-page/student-page.module';
+import { TerminalsModule } from './terminals/terminals.module';
 
 @Module({
   imports: [
@@ -26,6 +28,8 @@ import { LabsService } from './labs/labs.service';
     QueueModule,
     DockerModule,
     LabsModule,
+    TerminalsModule,
+    StudentPageModule,
     ThrottlerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => rateLimitOptions(config) }),
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController],

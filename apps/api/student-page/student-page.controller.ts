@@ -1,4 +1,5 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../common/auth.guard';
 import { UuidPipe } from '../common/uuid.pipe';
@@ -26,6 +27,8 @@ const CSP = [
  */
 @Controller()
 @Public()
+// Static files: a class behind one school address loads them all at once; the API routes keep their limits.
+@SkipThrottle()
 export class StudentPageController {
   @Get()
   landing(@Res() res: Response) {
@@ -44,7 +47,7 @@ export class StudentPageController {
     res.setHeader('Content-Type', asset.type);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'public, max-age=300');
-    res.sendFile(asset.file);
+    this.send(res, asset.file);
   }
 
   private page(res: Response, file: string): void {
@@ -53,6 +56,12 @@ export class StudentPageController {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
-    res.sendFile(file);
+    this.send(res, file);
+  }
+
+  private send(res: Response, file: string): void {
+    res.sendFile(file, (error?: Error) => {
+      if (error && !res.headersSent) res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'file missing on the server' });
+    });
   }
 }

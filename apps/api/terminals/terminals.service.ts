@@ -17,7 +17,7 @@ import { DockerLayerError, type LabScope } from '../../../libs/docker/tenant-doc
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { TerminalSessionRepository } from '../../../libs/persistence/terminal-session.repository';
-import { scopeOf } from '../../worker/provisioning/lab-scope';
+import { scopeOf } from '../../../libs/docker/lab-scope';
 import { requireLabAccess } from '../common/access';
 import { type Actor, describeActor } from '../common/actor';
 import { TokenResolver } from '../common/auth.guard';
@@ -32,13 +32,8 @@ const TOUCH_EVERY_MS = 30_000;
 /** Shells are killed and records written at shutdown, but not past this (the supervisor's patience is finite). */
 const SHUTDOWN_WAIT_MS = 4_000;
 
-export const TERMINAL_LIMITS: Omit<LiveTerminalLimits, 'idleMs' | 'graceMs'> = {
-  ticketTtlMs: 60_000,
-  ringBytes: 64 * 1024,
-  highWaterBytes: 256 * 1024,
-  lowWaterBytes: 32 * 1024,
-  stuckMs: 30_000,
-};
+/** Per session: output kept for a reconnect, and how much may wait for a slow client before the shell is paused. */
+const BUFFERS = { ringBytes: 64 * 1024, highWaterBytes: 256 * 1024, lowWaterBytes: 32 * 1024 };
 
 @Injectable()
 export class TerminalsService implements OnModuleDestroy {
@@ -104,7 +99,7 @@ export class TerminalsService implements OnModuleDestroy {
     const names = this.terminalContainers(lab.labDefinitionId);
     let states = new Map<string, string>();
     if (lab.status === LabStatus.ready && lab.hostId) {
-      const listed = await this.hosts.get(lab.hostId).listContainers(scopeOf(lab, this.config.LAB_LABELS)).catch(() => []);
+      const listed = await this.hosts.get(lab.hostId).listContainers(scopeOf(lab, this.config)).catch(() => []);
       states = new Map(listed.map((c) => [c.name, c.running ? 'running' : c.state]));
     }
     return {
@@ -174,7 +169,13 @@ export class TerminalsService implements OnModuleDestroy {
   }
 
   private newSession(info: ConstructorParameters<typeof LiveTerminal>[0]): LiveTerminal {
-    const limits = { ...TERMINAL_LIMITS, idleMs: this.config.TERMINAL_IDLE_MS, graceMs: this.config.TERMINAL_GRACE_MS };
+    const limits: LiveTerminalLimits = {
+      ...BUFFERS,
+      idleMs: this.config.TERMINAL_IDLE_MS,
+      graceMs: this.config.TERMINAL_GRACE_MS,
+      ticketTtlMs: this.config.TERMINAL_TICKET_TTL_MS,
+      stuckMs: this.config.TERMINAL_STUCK_MS,
+    };
     const session: LiveTerminal = new LiveTerminal(info, limits, {
       opened: () => void this.records.markOpened(info.id).catch((e: unknown) => this.logger.warn(`record ${info.id}: ${String(e)}`)),
       input: () => this.touch(info.labId),
@@ -221,7 +222,7 @@ export class TerminalsService implements OnModuleDestroy {
   private async readyLab(actor: Actor, labId: string) {
     const lab = await this.loadLab(actor, labId);
     if (lab.status !== LabStatus.ready || !lab.hostId) throw new ConflictException(`lab ${labId} is ${lab.status}, not ready`);
-    return { lab, hostId: lab.hostId, scope: scopeOf(lab, this.config.LAB_LABELS) };
+    return { lab, hostId: lab.hostId, scope: scopeOf(lab, this.config) };
   }
 
   private async loadLab(actor: Actor, labId: string) {
