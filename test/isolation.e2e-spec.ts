@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canConnect, docker, dockerExec, engineName, inspect } from './support/docker-cli';
+import { TestStack } from './support/stack';
+
+type Lab = { id: string; token: string; values: Record<string, any>; client: string; server: string; serverIp: string };
+
+/** The first IPv4 address of this machine that is not loopback nor a bridge. */
+function hostAddress(): string {
+  const out = execFileSync('sh', ['-c', "ip -4 -o addr show scope global | grep -v -e docker -e nlb -e chat -e br- | awk '{print $4}' | cut -d/ -f1 | head -n1"]).toString().trim();
+  return out || '127.0.0.1';
+}
+
+describe('isolation and limits on the real engine (3 labs)', () => {
+  const stack = new TestStack({ STEP_WAIT_MS: '120000' });
+  let labs: Lab[];
+  let apiPort: number;
+
+  beforeAll(async () => {
+    await stack.start();
+    apiPort = Number(new URL(stack.apiUrl).port);
+    const created = await stack.createClassAndWait(['i1', 'i2', 'i3'], 'isolation');
+    labs = await Promise.all(
+      created.labs.map(async (lab) => {
+        const ran = await stack.request('POST', `/labs/${lab.id}/steps/2c/run`, {}, lab.token);
+        if (ran.status !== 200 || !ran.body.succeeded) throw new Error(`2c run failed: ${JSON.stringify(ran.body)}`);
+        const values = (await stack.request('GET', `/labs/${lab.id}`, undefined, lab.token)).body.values;
+        const server = engineName(lab.id, 'container', 'mon-serveur');
+        const serverIp = Object.values<any>(inspect('container', server).NetworkSettings.Networks)[0].IPAddress;
+        return { id: lab.id, token: lab.token, values, client: engineName(lab.id, 'container', 'container1'), server, serverIp };
+      }),
+    );
+  });
+
+  afterAll(() => stack.stop());
+
+  it('every intra-lab probe the TP needs succeeds', async () => {
+    for (const lab of labs) {
+      expect(await canConnect(lab.client, lab.serverIp, 80)).toBe(true);
+      expect((await dockerExec(lab.client, ['curl', '-s', '-m', '5', 'http://mon-serveur/'])).stdout).toContain('It works!');
+      const container2 = engineName(lab.id, 'container', 'container2');
+      expect((await dockerExec(container2, ['curl', '-s', '-m', '5', 'http://serveur/'])).stdout).toContain('It works!');
+      // And the host reaches the published port (step 2a).
+      expect(await (await fetch(`http://127.0.0.1:${lab.values.httpdPort}/`)).text()).toContain('It works!');
+    }
+  });
+
+  it('every cross-lab probe fails: by IP, by name, and through published ports', async () => {
+    const host = hostAddress();
+    const probes: Promise<[string, boolean]>[] = [];
+    for (const from of labs) {
+      for (const to of labs.filter((l) => l !== from)) {
+        const gateway = from.values.bridgeGateway;
+        probes.push(canConnect(from.client, to.serverIp, 80).then((ok) => [`${from.id} -> ${to.id} by IP`, ok]));
+        probes.push(canConnect(from.client, to.server, 80).then((ok) => [`${from.id} -> ${to.id} by name`, ok]));
+        probes.push(canConnect(from.client, gateway, to.values.httpdPort).then((ok) => [`${from.id} -> ${to.id} port via gateway`, ok]));
+        probes.push(canConnect(from.client, host, to.values.httpdPort).then((ok) => [`${from.id} -> ${to.id} port via ${host}`, ok]));
+      }
+    }
+    const results = await Promise.all(probes);
+    expect(results.filter(([, ok]) => ok).map(([what]) => what)).toEqual([]);
+  });
+
+  it("lab containers cannot reach the host's own services nor other private addresses", async () => {
+    const [lab] = labs;
+    const gateway = lab.values.bridgeGateway;
+    const host = hostAddress();
+    const targets: [string, number][] = [
+      [gateway, apiPort], // the NetLabs API
+      [host, apiPort],
+      [gateway, 5432], // Postgres
+      [gateway, 6379], // Redis
+      [gateway, 2375], // a Docker TCP port
+      ['172.17.0.1', apiPort], // the engine's default bridge
+    ];
+    const reached = [];
+    for (const [address, port] of targets) if (await canConnect(lab.client, address, port, 2)) reached.push(`${address}:${port}`);
+    expect(reached).toEqual([]);
+    // The Docker socket is not in the container.
+    expect((await dockerExec(lab.client, ['test', '-e', '/var/run/docker.sock'])).code).not.toBe(0);
+    // The probe itself works: the same API port answers from the host.
+    expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
+  });
+
+  it('a fork bomb is stopped by the pids limit; the host and other labs keep answering', async () => {
+    const [bomber, neighbour] = labs;
+    await dockerExec(bomber.client, ['timeout', '-s', 'KILL', '10', 'bash', '-c', 'bomb() { bomb | bomb & }; bomb'], 20_000);
+    const pids = Number(docker('stats', '--no-stream', '--format', '{{.PIDs}}', bomber.client));
+    expect(pids).toBeLessThanOrEqual(256);
+    expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
+    expect((await dockerExec(neighbour.client, ['curl', '-s', '-m', '5', 'http://mon-serveur/'])).stdout).toContain('It works!');
+    docker('rm', '-f', bomber.client);
+  });
+
+  it('a memory hog is killed inside its own limit', async () => {
+    const [, hogger, neighbour] = labs;
+    const hog = await dockerExec(hogger.client, ['python3', '-c', 'b = bytearray(700 * 1024 * 1024); print("survived")'], 60_000);
+    expect(hog.stdout).not.toContain('survived');
+    expect(hog.code).not.toBe(0);
+    expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
+    expect((await dockerExec(neighbour.client, ['curl', '-s', '-m', '5', 'http://mon-serveur/'])).stdout).toContain('It works!');
+  });
+});
