@@ -71,17 +71,20 @@ async function provisionWithCli(runId: string, n: number): Promise<number[]> {
     const name = `nlbench-${runId}-${i}`;
     names.push(name);
     await Promise.all([
-      run('docker', ['network', 'create', '--driver', 'bridge', '--subnet', `10.99.${200 + (i % 50)}.0/24`, '--gateway', `10.99.${200 + (i % 50)}.1`,
-        '-o', `com.docker.network.bridge.name=nlbb${i}`, '--label', `netlabs.test=${runId}`, '--label', `netlabs.lab=bench-${i}`, name]),
+      run('docker', ['network', 'create', '--driver', 'bridge', '--subnet', `10.251.${i % 256}.0/24`, '--gateway', `10.251.${i % 256}.1`,
+        '-o', `com.docker.network.bridge.name=nlbb${runId.slice(0, 4)}${i}`, '--label', `netlabs.test=${runId}`, '--label', `netlabs.lab=bench-${i}`, name]),
       run('docker', ['image', 'inspect', process.env.LAB_IMAGE_HTTPD!]),
       run('docker', ['image', 'inspect', process.env.LAB_IMAGE_UBUNTU!]),
     ]);
     times.push(Date.now() - started);
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
-    while (next < n) await one(next++);
-  }));
-  await run('docker', ['network', 'rm', ...names]);
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await one(next++);
+    }));
+  } finally {
+    if (names.length) await run('docker', ['network', 'rm', ...names]).catch(() => undefined);
+  }
   return times;
 }
 

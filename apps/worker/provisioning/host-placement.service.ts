@@ -20,7 +20,11 @@ export class HostPlacementService {
     const load = await this.labs.countLiveByHost();
     const down = await this.hostRecords.downHosts();
     const candidates = [...this.hosts.ids()]
-      .filter((id) => !down.has(id)).sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0));
+      .filter((id) => !down.has(id))
+      .map((id) => ({ id, load: load.get(id) ?? 0, tieBreak: Math.random() }))
+      // Random among equally loaded hosts, so a burst of labs placed at once spreads out.
+      .sort((a, b) => a.load - b.load || a.tieBreak - b.tieBreak)
+      .map((host) => host.id);
     const errors: string[] = [];
     for (const id of candidates) {
       try {

@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDb } from './support/db';
+import { findLeaks } from './support/leak-check';
+import { TestStack } from './support/stack';
+import { sleep, waitFor } from './support/wait-for';
+
+const CYCLES = Number(process.env.FAULT_CYCLES ?? 200);
+const BATCH = 10;
+
+function restartRedis(): void {
+  execFileSync('sh', ['-c', 'redis-cli -h 127.0.0.1 shutdown nosave || true']);
+  execFileSync('bash', ['infra/services.sh'], { stdio: 'ignore' });
+}
+
+describe('faults: worker kills and a Redis restart', () => {
+  // Quick recovery settings so the test does not wait minutes for stalled jobs or the reconciler.
+  const stack = new TestStack({ RECONCILE_INTERVAL_MS: '2000', STUCK_AFTER_MS: '4000', JOB_LOCK_MS: '3000' });
+  const classIds: string[] = [];
+  let db: Pool;
+
+  beforeAll(async () => {
+    db = testDb();
+    await stack.start();
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+    await db?.end();
+  });
+
+  it('restarting Redis (nothing kept) and the worker while 10 labs provision: all converge to ready', async () => {
+    const created = await stack.request('POST', '/classes', {
+      name: 'redis restart',
+      labDefinitionId: 'docker-network',
+      students: Array.from({ length: 10 }, (_, i) => ({ externalId: `r${i}` })),
+    });
+    expect(created.status).toBe(201);
+    classIds.push(created.body.id);
+    await sleep(300);
+    await stack.killWorker();
+    restartRedis();
+    stack.startWorker();
+    const final = await stack.waitForLabs(created.body.id, (status) => status !== 'provisioning', 120_000);
+    expect(final.labs.map((l: { status: string }) => l.status)).toEqual(Array(10).fill('ready'));
+    expect(await findLeaks(db, `test-${stack.runId}`, classIds)).toEqual({ orphans: [], duplicates: [], strayAllocations: [] });
+  });
+
+  it(`${CYCLES} provision/teardown cycles with random worker kills: zero leaks, zero duplicates`, async () => {
+    let kills = 0;
+    for (let done = 0; done < CYCLES; done += BATCH) {
+      const created = await stack.request('POST', '/classes', {
+        name: `cycle ${done}`,
+        labDefinitionId: 'docker-network',
+        students: Array.from({ length: Math.min(BATCH, CYCLES - done) }, (_, i) => ({ externalId: `c${done + i}` })),
+      });
+      expect(created.status).toBe(201);
+      classIds.push(created.body.id);
+      // Kill the worker at a random moment of provisioning or of teardown, every other batch.
+      const killDuringTeardown = Math.random() < 0.5;
+      if (!killDuringTeardown && (done / BATCH) % 2 === 0) {
+        await sleep(Math.random() * 1500);
+        await stack.killWorker();
+        stack.startWorker();
+        kills++;
+      }
+      const provisioned = await stack.waitForLabs(created.body.id, (status) => status !== 'provisioning', 120_000);
+      expect(provisioned.labs.filter((l: { status: string }) => l.status !== 'ready')).toEqual([]);
+      expect((await stack.request('DELETE', `/classes/${created.body.id}`)).status).toBe(202);
+      if (killDuringTeardown && (done / BATCH) % 2 === 0) {
+        await sleep(Math.random() * 500);
+        await stack.killWorker();
+        stack.startWorker();
+        kills++;
+      }
+      await stack.waitForLabs(created.body.id, (status) => status === 'destroyed', 120_000);
+    }
+    expect(kills).toBeGreaterThan(0);
+    expect(await findLeaks(db, `test-${stack.runId}`, classIds)).toEqual({ orphans: [], duplicates: [], strayAllocations: [] });
+    const { rows } = await db.query(`select count(*)::int as n from "Lab" where "classId" = any($1::uuid[]) and status = 'destroyed'`, [classIds.slice(1)]);
+    expect(rows[0].n).toBe(CYCLES);
+  });
+});
