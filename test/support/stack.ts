@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { Pool } from 'pg';
 import { sleep, waitFor } from './wait-for';
 
 /** The repository root, from test/support or its compiled copy in dist/test/support. */
@@ -30,6 +31,8 @@ export class TestStack {
   private api?: ChildProcess;
   private worker?: ChildProcess;
   private env: NodeJS.ProcessEnv = {};
+  /** Classes this stack created: marked ended in the database at stop, so no later run's reconciler adopts them. */
+  private readonly classIds: string[] = [];
 
   constructor(private readonly overrides: Record<string, string> = {}) {}
 
@@ -75,6 +78,7 @@ export class TestStack {
       signal: AbortSignal.timeout(120_000),
     });
     const text = await response.text();
+    if (method === 'POST' && urlPath === '/classes' && response.status === 201) this.classIds.push(JSON.parse(text).id);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -117,6 +121,21 @@ export class TestStack {
     }
     sweepDocker(this.runId);
     sweepRedis(`nltest-${this.runId}`);
+    await this.endLabsInDatabase();
+  }
+
+  private async endLabsInDatabase(): Promise<void> {
+    if (!this.classIds.length) return;
+    const db = new Pool({ connectionString: this.env.DATABASE_URL, max: 1 });
+    try {
+      await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where "classId" = any($1::uuid[]))`, [this.classIds]);
+      await db.query(
+        `update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'deleted'), "destroyedAt" = now() where "classId" = any($1::uuid[]) and status <> 'destroyed'`,
+        [this.classIds],
+      );
+    } finally {
+      await db.end();
+    }
   }
 
   private spawn(name: string, script: string): ChildProcess {

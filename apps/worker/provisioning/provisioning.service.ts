@@ -29,7 +29,11 @@ export class ProvisioningService {
     private readonly allocator: LabAllocatorService,
   ) {}
 
-  async provision(labId: string): Promise<ProvisionResult> {
+  /**
+   * @param beforeReady runs once everything exists, before the lab is marked ready
+   *   (a reset replays the student's passed steps there).
+   */
+  async provision(labId: string, beforeReady?: () => Promise<void>): Promise<ProvisionResult> {
     const lab = await this.labs.findById(labId);
     if (!lab || lab.status !== LabStatus.provisioning) {
       return { outcome: 'skipped', reason: lab ? `lab is ${lab.status}` : 'lab not found' };
@@ -58,6 +62,7 @@ export class ProvisioningService {
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
     if (failures.length) throw failures.find((f) => f instanceof PermanentJobError) ?? failures[0];
 
+    if (beforeReady) await beforeReady();
     if (await this.labs.markReady(labId)) {
       this.logger.log(`lab ${labId} ready on ${hostId} (${values.bridgeSubnet}, port ${values.httpdPort})`);
       return { outcome: 'ready' };

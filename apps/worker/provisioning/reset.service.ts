@@ -28,21 +28,24 @@ export class ResetService {
     private readonly steps: StepsService,
   ) {}
 
-  async reset(labId: string, replay: boolean): Promise<JobResults[JobName.ResetLab]> {
+  async reset(labId: string, replayAll: boolean): Promise<JobResults[JobName.ResetLab]> {
     const lab = await this.labs.findById(labId);
     if (!lab || lab.status !== LabStatus.provisioning) return { outcome: 'skipped', replayed: [], reason: lab ? `lab is ${lab.status}` : 'lab not found' };
     if (lab.hostId) await this.hosts.get(lab.hostId).removeLab(scopeOf(lab, this.config));
-    const provisioned = await this.provisioning.provision(labId);
-    if (provisioned.outcome !== 'ready') return { outcome: provisioned.outcome, replayed: [], reason: provisioned.reason };
     const replayed: string[] = [];
-    if (replay) {
+    const replay = async () => {
+      if (!replayAll) return;
       const passed = new Set((await this.progress.passedSteps(labId)).map((p) => p.stepId));
       const order = this.catalogue.get(lab.labDefinitionId)?.steps.map((s) => s.id) ?? [];
       for (const stepId of order.filter((id) => passed.has(id))) {
-        await this.steps.run(labId, stepId);
+        const result = await this.steps.run(labId, stepId, { duringReset: true });
+        if (!result.succeeded) this.logger.warn(`lab ${labId}: replay of ${stepId} failed: ${result.error}`);
         replayed.push(stepId);
       }
-    }
+    };
+    // The lab is ready only once it is back where the student was.
+    const provisioned = await this.provisioning.provision(labId, replay);
+    if (provisioned.outcome !== 'ready') return { outcome: provisioned.outcome, replayed: [], reason: provisioned.reason };
     this.logger.log(`lab ${labId} reset${replayed.length ? `, replayed ${replayed.join(' ')}` : ''}`);
     return { outcome: 'ready', replayed };
   }

@@ -17,8 +17,8 @@ export class StepsService {
   ) {}
 
   /** A solution that fails part-way answers with its transcript so far and why it stopped. */
-  async run(labId: string, stepId: string): Promise<JobResults[JobName.RunStep]> {
-    const { context, definition } = await this.prepare(labId);
+  async run(labId: string, stepId: string, options: { duringReset?: boolean } = {}): Promise<JobResults[JobName.RunStep]> {
+    const { context, definition } = await this.prepare(labId, options.duringReset);
     try {
       return { ...(await this.runner.runStep(definition, stepId, context)), succeeded: true };
     } catch (error) {
@@ -34,8 +34,8 @@ export class StepsService {
     return { ...result, attemptId };
   }
 
-  private async prepare(labId: string) {
-    const { context, labDefinitionId } = await this.contexts.forReadyLab(labId);
+  private async prepare(labId: string, duringReset = false) {
+    const { context, labDefinitionId } = await this.contexts.forLab(labId, duringReset ? 'provisioning' : 'ready');
     const definition = this.catalogue.get(labDefinitionId);
     if (!definition) throw new PermanentJobError(`lab definition ${labDefinitionId} is not loaded`);
     return { context, definition };
