@@ -54,6 +54,15 @@ const schema = z.object({
   DOCKER_HOSTS: dockerHosts.default('local=unix:///var/run/docker.sock'),
   LAB_IMAGE_HTTPD: z.string().min(1).default('httpd:2.4'),
   LAB_IMAGE_UBUNTU: z.string().min(1).default('ubuntu:24.04'),
+  /**
+   * The TP's `mypython2` image (step 3c), built by the worker on each Docker host from the
+   * repository's chat/ folder on LAB_IMAGE_UBUNTU. The tag actually built gets a digest of
+   * the recipe appended (`netlabs/mypython2:1-<digest>`), so a changed chat/ is rebuilt.
+   */
+  LAB_IMAGE_CHAT_TAG: z
+    .string()
+    .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,100})?$/, 'must be an image name such as netlabs/mypython2:1')
+    .default('netlabs/mypython2:1'),
   /** Whether a missing lab image may be pulled from its registry (false on offline machines). */
   LAB_IMAGE_PULL: bool.default('true'),
   /** Subnets of every lab network are carved as /24s out of this pool, per Docker host. */

@@ -19,13 +19,16 @@ describe('LabRunner.renderInstructions', () => {
 
   it.each(['fr', 'en'] as const)('renders every step in TP order with the lab values (%s)', (lang) => {
     const rendered = sut.renderInstructions(definition, values, lang);
-    expect(rendered.steps.map((s) => s.id)).toEqual(['1a', '1b', '1c', '2a', '2b', '2c', '3a', '3b']);
+    expect(rendered.steps.map((s) => s.id)).toEqual(['1a', '1b', '1c', '2a', '2b', '2c', '3a', '3b', '3c']);
     expect(rendered.markdown).not.toContain('{{');
     const byId = Object.fromEntries(rendered.steps.map((s) => [s.id, s.instructions]));
     expect(byId['2a']).toContain('**20004**');
     expect(byId['2a']).toContain('http://labs.example.org:20004/');
     expect(byId['3b']).toContain('**10.97.3.0/24**');
     expect(byId['3b']).toContain('**chat5**');
+    expect(byId['3c']).toContain('**10.97.3.0/24**');
+    expect(byId['3c']).toContain('mypython2');
+    expect(byId['3c']).toContain('python3 /home/chat/client.py chat_serveur alice');
   });
 
   it('does not give away the answers of the questions', () => {
@@ -52,6 +55,7 @@ describe('LabRunner.renderInstructions', () => {
       '## 2c. Joindre un serveur par son adresse, puis par son nom',
       '## 3a. La commande docker network',
       '## 3b. Créer son propre réseau bridge',
+      '## 3c. Un chat sur le réseau chat',
     ]);
   });
 

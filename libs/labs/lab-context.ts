@@ -5,16 +5,25 @@ import type { LabValues } from './lab-values';
 /**
  * Logical image names a lab definition may use. Definitions never hold image references:
  * those are configuration (LAB_IMAGE_*), so CI can point them at offline stand-ins.
- * A new image (the chat's `mypython2`) is one more key here and in LabImages.
+ * `mypython2` (step 3c) is not pulled but built on each host from a recipe (ImageRecipe).
  */
-export const LOGICAL_IMAGES = ['httpd', 'ubuntu'] as const;
+export const LOGICAL_IMAGES = ['httpd', 'ubuntu', 'mypython2'] as const;
 export const logicalImageSchema = z.enum(LOGICAL_IMAGES);
 export type LogicalImage = (typeof LOGICAL_IMAGES)[number];
 export type LabImages = Record<LogicalImage, string>;
 
-/** LabImages from the configuration (LAB_IMAGE_HTTPD, LAB_IMAGE_UBUNTU). */
-export function labImagesFromConfig(config: { LAB_IMAGE_HTTPD: string; LAB_IMAGE_UBUNTU: string }): LabImages {
-  return { httpd: config.LAB_IMAGE_HTTPD, ubuntu: config.LAB_IMAGE_UBUNTU };
+/** How to build an image that no registry has: a directory with a Dockerfile, and its build args. */
+export interface ImageRecipe {
+  contextDir: string;
+  buildArgs?: Record<string, string>;
+}
+
+/** LabImages from the configuration (LAB_IMAGE_HTTPD, LAB_IMAGE_UBUNTU) and the built images' references. */
+export function labImagesFromConfig(
+  config: { LAB_IMAGE_HTTPD: string; LAB_IMAGE_UBUNTU: string },
+  built: { mypython2: string },
+): LabImages {
+  return { httpd: config.LAB_IMAGE_HTTPD, ubuntu: config.LAB_IMAGE_UBUNTU, mypython2: built.mypython2 };
 }
 
 /** Host ports a definition may publish on, by logical name; each is one of the lab's allocations. */
@@ -49,6 +58,11 @@ export interface LabContext {
   docker: TenantDocker;
   values: LabValues;
   images: LabImages;
+  /**
+   * Images built rather than pulled, by logical name: a solution that runs a container of
+   * one builds it first (once per host: the tenant layer skips a tag that exists).
+   */
+  imageBuilds?: Partial<Record<LogicalImage, ImageRecipe>>;
   timeouts?: Partial<LabTimeouts>;
 }
 

@@ -18,7 +18,7 @@ function loadError(raw: unknown): LabDefinitionError {
 describe('loadLabDefinition', () => {
   it('loads the docker-network definition with the TP steps in order', () => {
     const sut = loadLabDefinition(dockerNetworkDefinition);
-    expect(sut.steps.map((s) => s.id)).toEqual(['1a', '1b', '1c', '2a', '2b', '2c', '3a', '3b']);
+    expect(sut.steps.map((s) => s.id)).toEqual(['1a', '1b', '1c', '2a', '2b', '2c', '3a', '3b', '3c']);
     expect(Object.isFrozen(sut.steps[0])).toBe(true);
   });
 

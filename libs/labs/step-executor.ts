@@ -32,6 +32,7 @@ export async function runSolution(step: LabStep, ctx: LabContext): Promise<strin
     docker: ctx.docker,
     values: ctx.values,
     images: ctx.images,
+    imageBuilds: ctx.imageBuilds ?? {},
     timeouts,
     render: (template) => renderTemplate(template, values),
     transcript,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { LabScope, TenantDocker } from '../../docker/tenant-docker';
-import type { LabImages, LabTimeouts } from '../lab-context';
+import type { ImageRecipe, LabImages, LabTimeouts, LogicalImage } from '../lab-context';
 import type { LabValues } from '../lab-values';
 import type { Transcript } from './transcript';
 
@@ -10,6 +10,8 @@ export interface ActionEnv {
   docker: TenantDocker;
   values: LabValues;
   images: LabImages;
+  /** Images built on the host from a recipe instead of pulled (see LabContext.imageBuilds). */
+  imageBuilds: Partial<Record<LogicalImage, ImageRecipe>>;
   timeouts: LabTimeouts;
   render(template: string): string;
   transcript: Transcript;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type ContainerSpec, DEFAULT_NETWORK } from '../../docker/tenant-docker';
 import { HOST_PORTS, hostPortSchema, logicalImageSchema } from '../lab-context';
 import type { ActionEnv, ActionImpl } from './action';
+import { provideImage } from './build-image.action';
 import { shellLine } from './transcript';
 
 const containerSchema = z
@@ -71,7 +72,7 @@ export const runAction: ActionImpl<RunAction> = {
       await env.docker.removeContainer(env.scope, container.name);
       env.transcript.output(container.name);
     }
-    await env.docker.ensureImage(container.image);
+    await provideImage(env, spec.container.image);
     env.transcript.command(dockerRunLine(container, !!spec.container.tty));
     const info = await env.docker.runContainer(env.scope, container);
     env.transcript.output(info.id.slice(0, 12));

@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import { taggedUnion } from '../tagged-union';
 import { answerCheck } from './answer.check';
 import type { CheckImpl } from './check';
+import { chatMemberCheck } from './chat-member.check';
+import { chatRelayCheck } from './chat-relay.check';
+import { chatServerCheck } from './chat-server.check';
 import { commandInContainerCheck } from './command-in-container.check';
 import { containerAddressCheck } from './container-address.check';
 import { containerNetworkModeCheck } from './container-network-mode.check';
@@ -16,6 +19,9 @@ import { networkCheck } from './network.check';
  */
 export const CHECKS = {
   answer: answerCheck,
+  'chat-member': chatMemberCheck,
+  'chat-relay': chatRelayCheck,
+  'chat-server': chatServerCheck,
   'command-in-container': commandInContainerCheck,
   'container-address': containerAddressCheck,
   'container-network-mode': containerNetworkModeCheck,

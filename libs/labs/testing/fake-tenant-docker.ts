@@ -18,6 +18,7 @@ import {
 import type { LabImages } from '../lab-context';
 import type { LabValues } from '../lab-values';
 import { formatIpv4, parseCidr, parseIpv4 } from '../net-compare';
+import { FakeChat } from './fake-chat';
 import { simulateExec } from './fake-exec';
 
 export const APACHE_PAGE = '<html><body><h1>It works!</h1></body></html>\n';
@@ -46,6 +47,8 @@ export interface FakeOptions {
   images: LabImages;
   /** 'hang': published httpd ports accept connections and never answer. */
   http?: 'serve' | 'hang';
+  /** Images that are on the host only once buildImage made them (mypython2). */
+  buildable?: string[];
 }
 
 /**
@@ -65,7 +68,11 @@ export class FakeTenantDocker implements TenantDocker {
    * Overrides the simulation for some execs: a result to return, or 'hang' for an exec that
    * never finishes and ignores its timeout, like a wedged container. Undefined: simulate.
    */
-  onExec?: (container: string, cmd: string[]) => ExecResult | 'hang' | undefined;
+  onExec?: (container: string, cmd: string[]) => ExecResult | Promise<ExecResult> | 'hang' | undefined;
+  /** Images buildImage made, with the directory and build args it was given. */
+  readonly built = new Map<string, { contextDir: string; buildArgs?: Record<string, string> }>();
+  /** The chat servers and clients of step 3c, simulated (fake-chat.ts). */
+  readonly chat = new FakeChat(this);
 
   constructor(readonly options: FakeOptions) {
     const { values } = options;
@@ -104,11 +111,18 @@ export class FakeTenantDocker implements TenantDocker {
 
   async ensureImage(ref: string): Promise<void> {
     this.calls.push(`ensureImage ${ref}`);
-    if (!Object.values(this.options.images).includes(ref)) throw new DockerLayerError('image-missing', `image ${ref} is not on the host`);
+    if (!this.hasImage(ref)) throw new DockerLayerError('image-missing', `image ${ref} is not on the host`);
   }
 
-  async buildImage(tag: string): Promise<void> {
-    this.fail(`buildImage ${tag}`);
+  /** Like the real layer: a tag already built is kept; only the buildable images can be built. */
+  async buildImage(tag: string, contextDir: string, buildArgs?: Record<string, string>): Promise<void> {
+    this.calls.push(`buildImage ${tag}`);
+    if (!this.options.buildable?.includes(tag)) this.fail(`buildImage ${tag} (not a buildable image of this fake)`);
+    if (!this.built.has(tag)) this.built.set(tag, { contextDir, buildArgs });
+  }
+
+  hasImage(ref: string): boolean {
+    return Object.values(this.options.images).includes(ref) && (!this.options.buildable?.includes(ref) || this.built.has(ref));
   }
 
   async createNetwork(scope: LabScope, spec: NetworkSpec): Promise<NetworkInfo> {
@@ -137,7 +151,7 @@ export class FakeTenantDocker implements TenantDocker {
   async runContainer(scope: LabScope, spec: ContainerSpec): Promise<ContainerInfo> {
     this.enter(scope, `runContainer ${spec.name}`);
     if (this.containers.has(spec.name)) throw new DockerLayerError('conflict', `container name ${spec.name} is already in use`);
-    if (!Object.values(this.options.images).includes(spec.image)) throw new DockerLayerError('image-missing', `no such image ${spec.image}`);
+    if (!this.hasImage(spec.image)) throw new DockerLayerError('image-missing', `no such image ${spec.image}`);
     const network = spec.network ?? DEFAULT_NETWORK;
     const addresses = new Map<string, string>();
     if (network.startsWith('container:')) {
@@ -145,7 +159,7 @@ export class FakeTenantDocker implements TenantDocker {
       if (!owner || owner.state !== 'running') throw new DockerLayerError('conflict', `cannot join the network of ${network.slice(10)}: not running`);
     } else {
       if (!this.networks.has(network)) throw new DockerLayerError('not-found', `network ${network} not found`);
-      addresses.set(network, this.freeAddress(network));
+      addresses.set(network, this.freeAddress(network, spec.ipv4));
     }
     for (const link of spec.links ?? []) {
       if (!this.containers.has(link.container)) throw new DockerLayerError('not-found', `link target ${link.container} not found`);
@@ -194,7 +208,8 @@ export class FakeTenantDocker implements TenantDocker {
     if (c.state !== 'running') throw new DockerLayerError('conflict', `container ${name} is not running`);
     const override = this.onExec?.(name, cmd);
     if (override === 'hang') return new Promise<ExecResult>(() => undefined);
-    return override ?? simulateExec(this, name, cmd);
+    if (override) return override;
+    return this.chat.handles(cmd) ? this.chat.exec(name, cmd) : simulateExec(this, name, cmd);
   }
 
   async top(scope: LabScope, name: string): Promise<string[]> {
@@ -233,11 +248,15 @@ export class FakeTenantDocker implements TenantDocker {
     return c.spec.image === this.options.images.httpd;
   }
 
-  private freeAddress(network: string): string {
-    const parsed = parseCidr(this.networks.get(network)!.spec.subnet);
+  /** The fixed address asked for, or the first free one of the ip-range (of the subnet, after the gateway), as Docker does. */
+  private freeAddress(network: string, wanted?: string): string {
+    if (wanted) return wanted;
+    const { subnet, ipRange, gateway } = this.networks.get(network)!.spec;
+    const parsed = parseCidr(ipRange ?? subnet);
     if (!parsed.ok) throw new Error(`bad subnet on ${network}`);
     const used = new Set([...this.containers.values()].map((c) => c.addresses.get(network)));
-    for (let n = parsed.cidr.network + 2; ; n++) if (!used.has(formatIpv4(n))) return formatIpv4(n);
+    if (gateway) used.add(gateway);
+    for (let n = parsed.cidr.network + (ipRange ? 0 : 2); ; n++) if (!used.has(formatIpv4(n))) return formatIpv4(n);
   }
 
   private networkInfo(name: string): NetworkInfo | null {

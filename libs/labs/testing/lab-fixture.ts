@@ -23,13 +23,15 @@ export async function labFixture(options: { http?: 'serve' | 'hang'; labId?: str
     httpdPort: await freePort(),
     publicHost: '127.0.0.1',
   };
-  const images: LabImages = { httpd: 'httpd:2.4', ubuntu: 'ubuntu:24.04' };
-  const docker = new FakeTenantDocker({ scope, values, images, http: options.http });
+  const images: LabImages = { httpd: 'httpd:2.4', ubuntu: 'ubuntu:24.04', mypython2: 'netlabs/mypython2:1-0123456789' };
+  const imageBuilds = { mypython2: { contextDir: '/srv/netlabs/chat', buildArgs: { BASE_IMAGE: images.ubuntu } } };
+  const docker = new FakeTenantDocker({ scope, values, images, http: options.http, buildable: [images.mypython2] });
   const ctx: LabContext = {
     scope,
     docker,
     values,
     images,
+    imageBuilds,
     timeouts: { httpMs: 1_000, execMs: 1_000, checkMs: 3_000, readyMs: 1_000, actionMs: 5_000 },
   };
   return { scope, values, images, docker, ctx };
