@@ -9,9 +9,10 @@ bash infra/engine.sh
 bash infra/isolation.sh
 bash infra/images.sh
 bash infra/services.sh
-bash infra/prisma.sh generate >/dev/null
+quiet() { "$@" >/tmp/netlabs-setup.log 2>&1 || { cat /tmp/netlabs-setup.log >&2; exit 1; }; }
+quiet bash infra/prisma.sh generate
 for db in netlabs netlabs_test; do
-  DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$db" bash infra/prisma.sh migrate deploy >/dev/null
+  DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$db" quiet bash infra/prisma.sh migrate deploy
 done
 echo "[setup] migrations applied"
 npm run -s build

@@ -1,16 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { Pool } from 'pg';
 
 /**
  * Runs once before the e2e files. The stack itself (engine, images, Postgres, Redis,
  * migrations) is prepared by infra/test.sh; this only fails fast, with a clear message,
  * when something is missing.
  */
-export default function globalSetup(): void {
+export default async function globalSetup(): Promise<void> {
   try {
     execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 10_000 });
   } catch {
     throw new Error('No Docker engine answers on /var/run/docker.sock: run `bash infra/engine.sh` (or `npm test`).');
   }
+  await endStaleTestLabs();
   for (const name of ['LAB_IMAGE_HTTPD', 'LAB_IMAGE_UBUNTU', 'TEST_IMAGE_BUSYBOX']) {
     const image = process.env[name];
     if (!image) continue;
@@ -19,5 +21,20 @@ export default function globalSetup(): void {
     } catch {
       throw new Error(`Image ${image} (${name}) is missing: run \`bash infra/images.sh\` (or \`npm test\`).`);
     }
+  }
+}
+
+/**
+ * Labs a crashed earlier run left "live" in the test database would be adopted by the
+ * reconcilers of this run (they repair what the database says is live). End those that
+ * are more than an hour old: no run lasts that long.
+ */
+async function endStaleTestLabs(): Promise<void> {
+  const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+  try {
+    await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where status <> 'destroyed' and "createdAt" < now() - interval '1 hour')`);
+    await db.query(`update "Lab" set status = 'destroyed', "endReason" = 'deleted', "destroyedAt" = now() where status <> 'destroyed' and "createdAt" < now() - interval '1 hour'`);
+  } finally {
+    await db.end();
   }
 }
