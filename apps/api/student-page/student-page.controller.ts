@@ -27,8 +27,9 @@ const CSP = [
  */
 @Controller()
 @Public()
-// Static files: a class behind one school address loads them all at once; the API routes keep their limits.
-@SkipThrottle()
+// Static files: a class behind one school address loads them all at once; the API routes keep
+// their limits. 'per-token' is the throttler's name (common/rate-limit.ts).
+@SkipThrottle({ 'per-token': true })
 export class StudentPageController {
   @Get()
   landing(@Res() res: Response) {

@@ -76,7 +76,11 @@ export class TerminalGateway implements OnApplicationBootstrap, BeforeApplicatio
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://netlabs.invalid');
     const match = PATH.exec(url.pathname);
-    if (!match) return refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
+    if (!match) {
+      // Another WebSocket endpoint on this server (none today) would answer its own paths.
+      if ((this.server?.listenerCount('upgrade') ?? 0) > 1) return;
+      return refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
+    }
     if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
       return refuse(socket, 400, 'a WebSocket upgrade is expected here');
     }
@@ -159,7 +163,8 @@ function messageOf(error: HttpException): string {
 
 /** Answers the upgrade request with a plain HTTP error (REST error body) and never upgrades. */
 function refuse(socket: Duplex, status: number, message: string): void {
-  if (socket.destroyed || !socket.writable) return;
+  if (socket.destroyed) return;
+  if (!socket.writable) return void socket.destroy();
   const error = REASONS[status] ?? 'Error';
   const body = JSON.stringify({ statusCode: status, error, message });
   socket.end(

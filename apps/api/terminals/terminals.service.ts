@@ -13,11 +13,11 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
+import { scopeOf } from '../../../libs/docker/lab-scope';
 import { DockerLayerError, type LabScope } from '../../../libs/docker/tenant-docker';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { TerminalSessionRepository } from '../../../libs/persistence/terminal-session.repository';
-import { scopeOf } from '../../../libs/docker/lab-scope';
 import { requireLabAccess } from '../common/access';
 import { type Actor, describeActor } from '../common/actor';
 import { TokenResolver } from '../common/auth.guard';
@@ -25,8 +25,6 @@ import { type EndReason, LiveTerminal, type LiveTerminalLimits } from './live-te
 import { CloseCode } from './terminal-protocol';
 import { TerminalRegistry } from './terminal.registry';
 
-/** Until a lab definition lists them (terminalContainers), the TP's containers. */
-const DEFAULT_TERMINAL_CONTAINERS = ['container1', 'container2', 'mon-serveur', 'chat_serveur', 'client1', 'client2', 'client3'];
 /** Touching the lab on every keystroke would be one UPDATE per key: once a while is enough for the reaper. */
 const TOUCH_EVERY_MS = 30_000;
 /** Shells are killed and records written at shutdown, but not past this (the supervisor's patience is finite). */
@@ -187,6 +185,7 @@ export class TerminalsService implements OnModuleDestroy {
 
   private recordEnd(session: LiveTerminal, reason: EndReason): void {
     this.registry.remove(session.id);
+    if (!this.registry.forLab(session.info.labId).length) this.lastTouch.delete(session.info.labId);
     this.logger.log(`terminal ${session.id} ended: ${reason} (in ${session.bytesIn} B, out ${session.bytesOut} B)`);
     const write = this.records
       .end(session.id, { reason, bytesIn: session.bytesIn, bytesOut: session.bytesOut })
@@ -202,9 +201,9 @@ export class TerminalsService implements OnModuleDestroy {
     this.labs.touch(labId).catch((error: unknown) => this.logger.warn(`touch lab ${labId}: ${String(error)}`));
   }
 
+  /** The TP containers the lab definition opens to terminals (none when the definition is not loaded). */
   private terminalContainers(labDefinitionId: string): string[] {
-    const definition = this.catalogue.get(labDefinitionId) as { terminalContainers?: string[] } | undefined;
-    return definition?.terminalContainers?.length ? definition.terminalContainers : DEFAULT_TERMINAL_CONTAINERS;
+    return this.catalogue.get(labDefinitionId)?.terminalContainers ?? [];
   }
 
   private async requireRunning(hostId: string, scope: LabScope, container: string): Promise<void> {

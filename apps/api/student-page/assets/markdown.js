@@ -3,7 +3,7 @@
 // `code`, **bold**, _emphasis_, links. It builds DOM nodes and sets text with textContent
 // only, so nothing in an instruction can become markup or script. Links open only http(s).
 (function () {
-  var INLINE = new RegExp(
+  var INLINE_PATTERN = new RegExp(
     [
       '(`+)([\\s\\S]*?[^`])\\1(?!`)', // 1,2: code
       '\\*\\*([^*]+?)\\*\\*', // 3: bold
@@ -35,11 +35,12 @@
   /** Appends `text` to `parent`, with inline markup turned into elements. */
   function inline(parent, text) {
     var last = 0;
-    INLINE.lastIndex = 0;
+    // One regex per call: bold and emphasis recurse, and a shared /g regex would lose its place.
+    var pattern = new RegExp(INLINE_PATTERN.source, 'g');
     var match;
-    while ((match = INLINE.exec(text)) !== null) {
+    while ((match = pattern.exec(text)) !== null) {
       if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
-      last = INLINE.lastIndex;
+      last = pattern.lastIndex;
       var node;
       if (match[2] !== undefined) {
         node = el('code');
