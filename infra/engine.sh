@@ -13,9 +13,11 @@ if ! command -v dockerd >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
 fi
 
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# The main engine's pidfile (a second test engine runs beside it with its own).
+if ! { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }; then
   echo "[engine] starting dockerd"
-  setsid dockerd --host unix:///var/run/docker.sock >/var/log/dockerd.log 2>&1 < /dev/null &
+  rm -f /var/run/docker.pid
+  setsid dockerd --host unix:///var/run/docker.sock --pidfile /var/run/docker.pid >>/var/log/dockerd.log 2>&1 < /dev/null &
 fi
 
 for _ in $(seq 1 60); do

@@ -10,10 +10,15 @@ EXEC=/var/run/netlabs-docker-b
 PID=/var/run/netlabs-docker-b.pid
 B() { docker -H "unix://$SOCK" "$@"; }
 
+# A process that is gone, or a zombie nobody reaped yet (it no longer holds anything).
+gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
 if [ "${1:-start}" = "stop" ]; then
-  if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then
-    kill "$(cat "$PID")"
-    for _ in $(seq 1 40); do kill -0 "$(cat "$PID" 2>/dev/null)" 2>/dev/null || break; sleep 0.25; done
+  if [ -f "$PID" ]; then
+    pid=$(cat "$PID")
+    gone "$pid" || kill "$pid"
+    for _ in $(seq 1 80); do gone "$pid" && break; sleep 0.25; done
+    rm -f "$PID"
   fi
   exit 0
 fi

@@ -9,7 +9,7 @@ import { waitFor } from './support/wait-for';
 const ENGINE_B = 'unix:///var/run/netlabs-docker-b.sock';
 
 function restartLocalEngine(): void {
-  execFileSync('sh', ['-c', 'pid=$(pgrep -x -o dockerd -a | grep -v netlabs-docker-b | cut -d" " -f1); kill $pid; while kill -0 $pid 2>/dev/null; do sleep 0.2; done']);
+  execFileSync('sh', ['-c', 'pid=$(cat /var/run/docker.pid); kill $pid; while kill -0 $pid 2>/dev/null; do sleep 0.2; done']);
   execFileSync('bash', ['infra/engine.sh'], { stdio: 'ignore' });
   execFileSync('bash', ['infra/isolation.sh'], { stdio: 'ignore' });
 }
@@ -19,6 +19,7 @@ describe('faults: Docker engines', () => {
     DOCKER_HOSTS: `local=unix:///var/run/docker.sock,b=${ENGINE_B}`,
     ALLOCATION_SCOPE: 'shared',
     RECONCILE_INTERVAL_MS: '2000',
+    HOST_LOST_AFTER_MS: '30000',
     STEP_WAIT_MS: '60000',
   });
   const classIds: string[] = [];
@@ -56,7 +57,7 @@ describe('faults: Docker engines', () => {
     await waitFor('labs on b to be reported host-lost', async () => {
       const details = await Promise.all(onB.map(async (l) => (await stack.request('GET', `/labs/${l.id}`)).body));
       return details.every((d) => d.status === 'failed' && d.endReason === 'host-lost') ? details : undefined;
-    }, { timeoutMs: 30_000 });
+    }, { timeoutMs: 60_000 });
     const health = await stack.request('GET', '/health', undefined, null);
     expect(health.body.docker.b.status).toBe('down');
 
@@ -84,11 +85,11 @@ describe('faults: Docker engines', () => {
       const ran = await stack.request('POST', `/labs/${lab.id}/steps/2a/run`, {}, lab.token);
       expect(ran.body.succeeded, JSON.stringify(ran.body)).toBe(true);
     }
-    const onLocal = [];
-    for (const lab of created.labs) if ((await stack.request('GET', `/labs/${lab.id}`)).body.hostId === 'local') onLocal.push(lab);
-
+    // Restart both engines, whichever hosts the labs; each restart is shorter than HOST_LOST_AFTER_MS.
     restartLocalEngine();
+    execFileSync('bash', ['-c', 'bash infra/second-engine.sh stop && bash infra/second-engine.sh'], { stdio: 'ignore' });
 
+    const outcomes: { ready?: boolean; marked?: string }[] = [];
     for (const lab of created.labs) {
       const outcome = await waitFor(`lab ${lab.id} to work again or be marked`, async () => {
         const detail = (await stack.request('GET', `/labs/${lab.id}`)).body;
@@ -96,10 +97,12 @@ describe('faults: Docker engines', () => {
         if (detail.status !== 'ready') return undefined;
         const verified = await stack.request('POST', `/labs/${lab.id}/steps/2a/verify`, {}, lab.token);
         return verified.body.passed ? { ready: true } : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 1000 });
+      }, { timeoutMs: 90_000, intervalMs: 1000 });
       expect(outcome.ready || outcome.marked).toBeTruthy();
+      outcomes.push(outcome);
     }
-    expect(onLocal.length).toBeGreaterThan(0);
+    // None silently broken, and a short restart is waited out: the labs came back.
+    expect(outcomes.filter((o) => o.ready)).toHaveLength(5);
     expect(await leaks()).toEqual(noLeaks);
   });
 });

@@ -101,6 +101,8 @@ const schema = z.object({
   REAP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** A lab provisioning or destroying for longer than this without change gets its job queued again. */
   STUCK_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
+  /** A Docker host silent for this long has its labs reported host-lost (shorter outages are waited out). */
+  HOST_LOST_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TERMINAL_IDLE_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
   TERMINAL_GRACE_MS: z.coerce.number().int().min(0).default(60_000),

@@ -20,6 +20,14 @@ export class HostRepository {
     return previous?.status ?? null;
   }
 
+  /** Whether the host has not answered for at least `ms` (never seen counts from its first record). */
+  async silentFor(id: string, ms: number): Promise<boolean> {
+    const host = await this.prisma.dockerHost.findUnique({ where: { id } });
+    if (!host || host.status === HostStatus.up) return false;
+    const since = host.lastSeenAt ?? host.updatedAt;
+    return Date.now() - since.getTime() >= ms;
+  }
+
   async downHosts(): Promise<Set<string>> {
     const rows = await this.prisma.dockerHost.findMany({ where: { status: HostStatus.down }, select: { id: true } });
     return new Set(rows.map((r) => r.id));

@@ -27,13 +27,13 @@ export default async function globalSetup(): Promise<void> {
 /**
  * Labs a crashed earlier run left "live" in the test database would be adopted by the
  * reconcilers of this run (they repair what the database says is live). End those that
- * are more than an hour old: no run lasts that long.
+ * are left: the test database belongs to one test run at a time.
  */
 async function endStaleTestLabs(): Promise<void> {
   const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
   try {
-    await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where status <> 'destroyed' and "createdAt" < now() - interval '1 hour')`);
-    await db.query(`update "Lab" set status = 'destroyed', "endReason" = 'deleted', "destroyedAt" = now() where status <> 'destroyed' and "createdAt" < now() - interval '1 hour'`);
+    await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where status <> 'destroyed')`);
+    await db.query(`update "Lab" set status = 'destroyed', "endReason" = 'deleted', "destroyedAt" = now() where status <> 'destroyed'`);
   } finally {
     await db.end();
   }

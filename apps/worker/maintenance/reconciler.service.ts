@@ -58,8 +58,11 @@ export class ReconcilerService {
       owned = await host.listOwned({ key: LABEL_DEPLOYMENT, value: this.config.DEPLOYMENT_ID });
     } catch (error) {
       const previous = await this.hostRecords.record(host.hostId, endpoint, HostStatus.down);
+      if (previous !== HostStatus.down) this.logger.warn(`Docker host ${host.hostId} does not answer: ${String(error)}`);
+      // A short outage (an engine restart) is not a lost host: its containers come back with it.
+      if (!(await this.hostRecords.silentFor(host.hostId, this.config.HOST_LOST_AFTER_MS))) return { removed: 0, repaired: 0, marked: 0 };
       const marked = await this.labs.markHostLost(host.hostId);
-      if (previous !== HostStatus.down) this.logger.warn(`Docker host ${host.hostId} is down (${String(error)}); ${marked} labs lost`);
+      if (marked) this.logger.warn(`Docker host ${host.hostId} lost: ${marked} labs reported host-lost`);
       return { removed: 0, repaired: 0, marked };
     }
     await this.hostRecords.record(host.hostId, endpoint, HostStatus.up);
