@@ -13,6 +13,7 @@ export default async function globalSetup(): Promise<void> {
     throw new Error('No Docker engine answers on /var/run/docker.sock: run `bash infra/engine.sh` (or `npm test`).');
   }
   await endStaleTestLabs();
+  sweepEarlierTestObjects();
   for (const name of ['LAB_IMAGE_HTTPD', 'LAB_IMAGE_UBUNTU', 'TEST_IMAGE_BUSYBOX']) {
     const image = process.env[name];
     if (!image) continue;
@@ -37,4 +38,13 @@ async function endStaleTestLabs(): Promise<void> {
   } finally {
     await db.end();
   }
+}
+
+/** Containers and networks an earlier, interrupted test run left (every test object carries netlabs.test). */
+function sweepEarlierTestObjects(): void {
+  const list = (args: string[]) => execFileSync('docker', args).toString().split('\n').filter(Boolean);
+  const containers = list(['ps', '-aq', '--filter', 'label=netlabs.test']);
+  if (containers.length) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
+  const networks = list(['network', 'ls', '-q', '--filter', 'label=netlabs.test']);
+  if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
 }

@@ -60,6 +60,11 @@ export class ProvisioningService {
       this.ensureImage(hostId, this.config.LAB_IMAGE_UBUNTU),
     ]);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    if (failures.some((f) => f instanceof DockerLayerError && f.kind === 'conflict')) {
+      // Something NetLabs does not know holds that subnet or bridge name on the engine:
+      // let the retry claim other values rather than run into the same wall.
+      await this.allocations.releaseLab(labId);
+    }
     if (failures.length) throw failures.find((f) => f instanceof PermanentJobError) ?? failures[0];
 
     if (beforeReady) await beforeReady();
