@@ -110,7 +110,13 @@ export class ReconcilerService {
     if (await host.inspectNetwork(scope, DEFAULT_NETWORK)) return false;
     const values = labValuesFrom(await this.allocations.forLab(lab.id), this.config.LAB_PUBLIC_HOST);
     if (!values) return false;
+    // The snapshot may be stale: a teardown may have just removed the network on purpose.
+    if ((await this.labs.findById(lab.id))?.status !== LabStatus.ready) return false;
     await host.createNetwork(scope, { name: DEFAULT_NETWORK, subnet: values.bridgeSubnet, gateway: values.bridgeGateway, bridgeName: values.bridgeInterface });
+    if ((await this.labs.findById(lab.id))?.status !== LabStatus.ready) {
+      await host.removeLab({ labId: lab.id });
+      return false;
+    }
     await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { repaired: 'network bridge was missing and was recreated' } });
     this.logger.warn(`lab ${lab.id}: network bridge was missing, recreated`);
     return true;
