@@ -36,26 +36,22 @@ export class LabsProcessor extends WorkerHost {
   }
 
   private async reset(job: Job<JobPayloads[JobName.ResetLab]>) {
-    try {
-      return await this.resets.reset(job.data.labId, job.data.replay);
-    } catch (error) {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (error instanceof PermanentJobError || lastAttempt) {
-        const failed = await this.provisioning.fail(job.data.labId, error);
-        return { outcome: 'failed' as const, replayed: [], reason: failed.reason };
-      }
-      throw error;
-    }
+    const outcome = await this.retryOrFail(job, () => this.resets.reset(job.data.labId, job.data.replay));
+    return 'replayed' in outcome ? outcome : { outcome: 'failed' as const, replayed: [], reason: outcome.reason };
+  }
+
+  private provision(job: Job<JobPayloads[JobName.ProvisionLab]>) {
+    return this.retryOrFail(job, () => this.provisioning.provision(job.data.labId));
   }
 
   /** Transient errors are retried with backoff; on the last attempt (or a permanent error) the lab fails cleanly. */
-  private async provision(job: Job<JobPayloads[JobName.ProvisionLab]>) {
+  private async retryOrFail<T>(job: Job<{ labId: string }>, work: () => Promise<T>): Promise<T | JobResults[JobName.ProvisionLab]> {
     try {
-      return await this.provisioning.provision(job.data.labId);
+      return await work();
     } catch (error) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (error instanceof PermanentJobError || lastAttempt) return this.provisioning.fail(job.data.labId, error);
-      this.logger.warn(`provision ${job.data.labId} attempt ${job.attemptsMade + 1} failed, will retry: ${String(error)}`);
+      this.logger.warn(`${job.name} ${job.data.labId} attempt ${job.attemptsMade + 1} failed, will retry: ${String(error)}`);
       throw error;
     }
   }
