@@ -13,7 +13,9 @@ export default async function globalSetup(): Promise<void> {
     throw new Error('No Docker engine answers on /var/run/docker.sock: run `bash infra/engine.sh` (or `npm test`).');
   }
   await endStaleTestLabs();
-  sweepEarlierTestObjects();
+  // Several test runs may share one engine while developing (each with its own database,
+  // subnet pool and port range): TEST_SHARED_ENGINE=1 leaves the other runs' objects alone.
+  if (process.env.TEST_SHARED_ENGINE !== '1') sweepEarlierTestObjects();
   for (const name of ['LAB_IMAGE_HTTPD', 'LAB_IMAGE_UBUNTU', 'TEST_IMAGE_BUSYBOX']) {
     const image = process.env[name];
     if (!image) continue;
