@@ -13,6 +13,7 @@ import { AuditInterceptor } from './common/audit.interceptor';
 import { AuthGuard, TokenResolver } from './common/auth.guard';
 import { rateLimitOptions } from './common/rate-limit';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { LabDefinitionsController } from './labs/lab-definitions.controller';
@@ -30,6 +31,7 @@ import { TerminalsModule } from './terminals/terminals.module';
     LabsModule,
     TerminalsModule,
     StudentPageModule,
+    GatewayModule,
     ThrottlerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => rateLimitOptions(config) }),
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController],

@@ -111,6 +111,17 @@ const schema = z.object({
   TERMINAL_TICKET_TTL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** A terminal client that reads none of its output for this long is cut (its shell stays for the grace period). */
   TERMINAL_STUCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * The lab daemon (libs/gateway): the unix socket the API serves it on, bind-mounted into
+   * every lab's console. It must be on the machine of the Docker hosts' engines.
+   */
+  GATEWAY_SOCKET: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').default('/run/netlabs/gateway.sock'),
+  /** Secret lab credentials are derived from (default: derived from ADMIN_TOKEN). */
+  GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Images a lab may own (docker build, commit, tag). */
+  LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
+  /** Host address lab ports are published on (`docker run -p`). */
+  LAB_PUBLISH_ADDRESS: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').default('0.0.0.0'),
 });
 
 export type AppConfig = z.infer<typeof schema>;

@@ -1,6 +1,7 @@
 import type { DockerHostConfig } from '../config/app-config';
 import type { LabLimits } from './docker-specs';
 import { DockerodeTenantDocker, type DockerodeTenantDockerOptions } from './dockerode-tenant-docker';
+import { EngineChannel } from './engine-channel';
 import { DockerLayerError, type TenantDocker } from './tenant-docker';
 
 export type { LabLimits } from './docker-specs';
@@ -16,12 +17,27 @@ export const dockerodeFactory =
 /** The Docker hosts of DOCKER_HOSTS, one TenantDocker each, by host id. */
 export class DockerHostPool {
   private readonly hosts = new Map<string, TenantDocker>();
+  private readonly endpoints = new Map<string, string>();
+  private readonly channels = new Map<string, EngineChannel>();
 
-  constructor(configs: DockerHostConfig[], limits: LabLimits, factory: TenantDockerFactory = dockerodeFactory()) {
+  constructor(configs: DockerHostConfig[], readonly limits: LabLimits, factory: TenantDockerFactory = dockerodeFactory()) {
     for (const config of configs) {
       if (this.hosts.has(config.id)) throw new Error(`Docker host "${config.id}" is configured twice`);
       this.hosts.set(config.id, factory(config, limits));
+      this.endpoints.set(config.id, config.endpoint);
     }
+  }
+
+  /** The raw channel to a host's engine, for the lab gateway only (see engine-channel.ts). */
+  channel(hostId: string): EngineChannel {
+    let channel = this.channels.get(hostId);
+    if (!channel) {
+      const endpoint = this.endpoints.get(hostId);
+      if (!endpoint) throw new DockerLayerError('not-found', `Docker host ${hostId} is not configured`);
+      channel = new EngineChannel(hostId, endpoint);
+      this.channels.set(hostId, channel);
+    }
+    return channel;
   }
 
   get(hostId: string): TenantDocker {

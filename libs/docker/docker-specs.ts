@@ -147,6 +147,28 @@ export interface ResolvedAttachment {
   linkEngineNames?: string[];
 }
 
+/**
+ * The HostConfig every lab container gets, whoever creates it (the worker's solutions or a
+ * student's `docker run` through the gateway): limits, no privileges, no mounts. One place,
+ * so the two paths can never drift apart.
+ */
+export function enforcedHostConfig(limits: LabLimits): Docker.HostConfig {
+  const memory = Math.round(limits.memoryMb * 1024 * 1024);
+  return {
+    Memory: memory,
+    // Equal to Memory: no swap on top of the memory limit.
+    MemorySwap: memory,
+    NanoCpus: Math.round(limits.cpus * 1e9),
+    PidsLimit: limits.pids,
+    Privileged: false,
+    SecurityOpt: ['no-new-privileges'],
+    // An init as PID 1 reaps the zombies students' shells leave and forwards signals.
+    Init: true,
+    Binds: [],
+    Mounts: [],
+  };
+}
+
 export function containerCreateOptions(
   scope: LabScope,
   spec: ContainerSpec,
@@ -164,22 +186,11 @@ export function containerCreateOptions(
   const sharesNamespace = attach.networkMode.startsWith('container:');
   if (sharesNamespace) assertSharedNamespaceSpec(spec);
 
-  const memory = Math.round(limits.memoryMb * 1024 * 1024);
   const hostConfig: Docker.HostConfig = {
     NetworkMode: attach.networkMode,
-    Memory: memory,
-    // Equal to Memory: no swap on top of the memory limit.
-    MemorySwap: memory,
-    NanoCpus: Math.round(limits.cpus * 1e9),
-    PidsLimit: limits.pids,
-    Privileged: false,
-    SecurityOpt: ['no-new-privileges'],
-    // An init as PID 1 reaps the zombies students' shells leave and forwards signals.
-    Init: true,
     // Containers running when the engine stops come back with it; one the student stopped stays stopped.
     RestartPolicy: { Name: 'unless-stopped' },
-    Binds: [],
-    Mounts: [],
+    ...enforcedHostConfig(limits),
   };
   const options: Docker.ContainerCreateOptions = {
     name: engineName(scope, spec.name),

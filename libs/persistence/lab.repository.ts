@@ -16,6 +16,14 @@ export class LabRepository {
     return this.prisma.lab.findUnique({ where: { id }, include: { steps: true, student: true, allocations: true, class: true } });
   }
 
+  /** What the lab daemon needs of a lab: one query, no relations it does not read. */
+  findForGateway(id: string) {
+    return this.prisma.lab.findUnique({
+      where: { id },
+      select: { id: true, classId: true, prefix: true, hostId: true, status: true, allocations: { select: { purpose: true, value: true } } },
+    });
+  }
+
   /** The lab a student token opens (revoked tokens open nothing). */
   findByStudentTokenHash(tokenHash: string) {
     return this.prisma.lab.findFirst({ where: { student: { tokenHash, revokedAt: null } }, select: { id: true } });
