@@ -111,7 +111,8 @@ function freePort(): Promise<number> {
 afterEach(() => stopAll(stoppers.each));
 afterAll(() => stopAll(stoppers.all));
 
-describe('chat serveur.py relaying between clients', () => {
+// Real python3 processes: on a busy 2-core CI machine they take seconds to start, not milliseconds.
+describe('chat serveur.py relaying between clients', { timeout: 30_000 }, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
 
   beforeAll(async () => {
@@ -243,7 +244,7 @@ describe('chat serveur.py relaying between clients', () => {
   });
 });
 
-describe('chat client.py', () => {
+describe('chat client.py', { timeout: 30_000 }, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
 
   beforeAll(async () => {
@@ -285,7 +286,7 @@ describe('chat client.py', () => {
   });
 });
 
-describe('chat serveur.py stopping', () => {
+describe('chat serveur.py stopping', { timeout: 30_000 }, () => {
   it('stops on SIGTERM with exit code 0, telling its clients, who exit with code 0', async () => {
     const server = await startServer('each');
     const paul = await startClient(server.port, 'paul');

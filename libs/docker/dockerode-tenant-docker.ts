@@ -369,7 +369,7 @@ export class DockerodeTenantDocker implements TenantDocker {
     return this.call(`terminal in ${name}`, () => openTerminal(this.docker, this.docker.getContainer(info.Id), size, this.logger));
   }
 
-  async removeLab(scope: Pick<LabScope, 'labId'>): Promise<RemovedCount> {
+  async removeLab(scope: Pick<LabScope, 'labId'> & { prefix?: string }): Promise<RemovedCount> {
     const filters = { label: [`${LABEL_LAB}=${scope.labId}`] };
     const containers = await this.call('list containers', () => this.docker.listContainers({ all: true, filters }));
     const removedContainers = await Promise.all(containers.map((c) => this.removeContainerById(c.Id)));
@@ -378,8 +378,32 @@ export class DockerodeTenantDocker implements TenantDocker {
     for (const n of networks) {
       if (await this.networks.removeById(n.Id)) removedNetworks++;
     }
+    const images = await this.removeLabImages(scope);
     const removed = { containers: removedContainers.filter(Boolean).length, networks: removedNetworks };
-    this.logger.log(`removed lab ${scope.labId}: ${removed.containers} containers, ${removed.networks} networks`);
+    this.logger.log(`removed lab ${scope.labId}: ${removed.containers} containers, ${removed.networks} networks, ${images} image tags`);
+    return removed;
+  }
+
+  /**
+   * The tags a lab made through its daemon (build, commit, tag): they live under its prefix
+   * (`<prefix>/mypython2:latest`) or carry its label. Only tags are removed: an image that
+   * another lab also tagged stays for that lab.
+   */
+  private async removeLabImages(scope: Pick<LabScope, 'labId'> & { prefix?: string }): Promise<number> {
+    const images = await this.call('list images', () => this.docker.listImages());
+    const tags = images.flatMap((image) => {
+      const labelled = image.Labels?.[LABEL_LAB] === scope.labId;
+      return (image.RepoTags ?? []).filter((tag) => (scope.prefix && tag.startsWith(`${scope.prefix}/`)) || (labelled && tag !== '<none>:<none>'));
+    });
+    let removed = 0;
+    for (const tag of tags) {
+      try {
+        await this.docker.getImage(tag).remove({ noprune: false });
+        removed++;
+      } catch (err) {
+        if (!isNotFound(err)) this.logger.warn(`lab ${scope.labId}: could not remove image ${tag}: ${engineMessage(err)}`);
+      }
+    }
     return removed;
   }
 

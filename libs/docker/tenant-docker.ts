@@ -176,8 +176,8 @@ export interface TenantDocker {
   top(scope: LabScope, name: string): Promise<string[]>;
   openTerminal(scope: LabScope, name: string, size: { rows: number; cols: number }): Promise<TerminalStream>;
 
-  /** Removes every container and network labelled with the lab, whatever its name. */
-  removeLab(scope: Pick<LabScope, 'labId'>): Promise<RemovedCount>;
+  /** Removes every container and network labelled with the lab, whatever its name, and the image tags it made. */
+  removeLab(scope: Pick<LabScope, 'labId'> & { prefix?: string }): Promise<RemovedCount>;
   /** Every container and network on the host that carries netlabs.lab (optionally filtered by extra label). */
   listOwned(filterLabel?: { key: string; value: string }): Promise<OwnedObject[]>;
 }

@@ -93,6 +93,6 @@ export class LabView {
     if (!byId && !byName && byPrefix.length > 1) throw badRequest(`multiple networks found with provided prefix: ${ref}`);
     const found = byId ?? byName ?? byPrefix[0];
     if (!found) throw notFound(`network ${ref} not found`);
-    return { id: found.Id, name: found.Labels?.[LABEL_NAME] ?? found.Name, engineRef: found.Id, engine: false };
+    return { id: found.Id, name: found.Labels?.[LABEL_NAME] ?? found.Name, engineRef: found.Name, engine: false };
   }
 }

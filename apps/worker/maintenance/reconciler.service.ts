@@ -114,7 +114,7 @@ export class ReconcilerService {
     if ((await this.labs.findById(lab.id))?.status !== LabStatus.ready) return false;
     await host.createNetwork(scope, { name: DEFAULT_NETWORK, subnet: values.bridgeSubnet, gateway: values.bridgeGateway, bridgeName: values.bridgeInterface });
     if ((await this.labs.findById(lab.id))?.status !== LabStatus.ready) {
-      await host.removeLab({ labId: lab.id });
+      await host.removeLab({ labId: lab.id, prefix: lab.prefix });
       return false;
     }
     await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { repaired: 'network bridge was missing and was recreated' } });

@@ -17,7 +17,7 @@ export class TeardownService {
     const lab = await this.labs.findById(labId);
     if (!lab || lab.status === LabStatus.destroyed) return { outcome: 'skipped' };
     await this.labs.markDestroying(labId, reason);
-    const removed = lab.hostId ? await this.hosts.get(lab.hostId).removeLab({ labId: lab.id }) : { containers: 0, networks: 0 };
+    const removed = lab.hostId ? await this.hosts.get(lab.hostId).removeLab({ labId: lab.id, prefix: lab.prefix }) : { containers: 0, networks: 0 };
     await this.labs.markDestroyed(labId);
     this.logger.log(`lab ${labId} destroyed (${reason}): ${removed.containers} containers, ${removed.networks} networks`);
     return { outcome: 'destroyed', removed };
