@@ -155,6 +155,9 @@ export function sweepDocker(runId: string): void {
   if (containers.length) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
   const networks = execFileSync('docker', ['network', 'ls', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
   if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+  // Images students built or committed through their lab daemon carry the lab's labels too.
+  const images = execFileSync('docker', ['images', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
+  if (images.length) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
 }
 
 function sweepRedis(prefix: string): void {
