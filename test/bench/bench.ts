@@ -1,15 +1,20 @@
 /**
- * NetLabs benchmark (not a test): run with `npm run bench -- [labs=20] [verifiers=20]`
+ * NetLabs benchmark (not a test): run with `npm run bench -- [labs=20] [verifiers=20] [gateway rounds=20]`
  * after `npm test` or `bash infra/setup.sh` (it needs the built dist/ and the stack).
  *
  * 1. Provisioning: N labs through POST /classes, time from the POST to each lab `ready`,
  *    beside the same Docker work (one bridge network per lab with its subnet and bridge
  *    name, image checks) done with the plain `docker` CLI, same machine, same run.
  * 2. Verify round trips: V students verifying a step at once, p50/p95 of the HTTP round trip.
+ * 3. The lab daemon: `docker ps`, `run -d`, `exec` through a lab's gateway vs the engine socket (gateway-bench.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { TestStack } from '../support/stack';
+import { benchGateway } from './gateway-bench';
 import { summary } from './stats';
 
 const run = promisify(execFile);
@@ -17,12 +22,15 @@ const run = promisify(execFile);
 async function main(): Promise<void> {
   const labs = Number(process.argv[2] ?? 20);
   const verifiers = Number(process.argv[3] ?? 20);
+  const gatewayRounds = Number(process.argv[4] ?? 20);
   process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
   process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
   process.env.LAB_IMAGE_PULL ??= 'false';
   process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/netlabs_test';
   process.env.LAB_SUBNET_POOL ??= '10.98.0.0/15';
-  const stack = new TestStack();
+  const socketDir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
+  const socketPath = path.join(socketDir, 'gateway.sock');
+  const stack = new TestStack({ GATEWAY_SOCKET: socketPath });
   await stack.start();
   try {
     console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
@@ -32,10 +40,12 @@ async function main(): Promise<void> {
     console.log(summary('same Docker work, plain docker CLI', cliTimes));
     const verifyTimes = await verifyConcurrently(stack, apiTimes.labs.slice(0, verifiers));
     console.log(summary(`verify step 1b round trip, ${verifiers} at once`, verifyTimes));
+    await benchGateway(stack, socketPath, apiTimes.labs[0].id, gatewayRounds);
     await stack.request('DELETE', `/classes/${apiTimes.classId}`);
     await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
   } finally {
     await stack.stop();
+    rmSync(socketDir, { recursive: true, force: true });
   }
 }
 

@@ -1,10 +1,16 @@
 /** Small value checks shared by the policies. */
 
-/** The CLI sends every option, most of them zero: null, "", 0, false, [] and {} (deeply) count as not given. */
+const isZero = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0);
+
+/**
+ * The CLI sends every option, most of them zero: null, "", 0, false, [] and {} count as not
+ * given, and so does an object whose values are all such zeros (`{"Type":"","Name":""}`).
+ * A key mapped to an object is a value (`Volumes: {"/data": {}}` asks for a volume).
+ */
 export function isEmpty(v: unknown): boolean {
-  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.values(v as object).every(isEmpty);
+  if (isZero(v)) return true;
+  if (Array.isArray(v)) return false;
+  if (typeof v === 'object') return Object.values(v as object).every(isZero);
   return false;
 }
 
