@@ -32,6 +32,8 @@ export function labFilter(lab: GatewayLab, extra: Record<string, string[]> = {})
   return JSON.stringify({ ...extra, label: [...(extra.label ?? []), `${LABEL_LAB}=${lab.labId}`] });
 }
 
+const TP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
 const visible = (labels: Record<string, string> | null | undefined) => !labels?.[LABEL_ROLE];
 
 export class LabView {
@@ -67,15 +69,36 @@ export class LabView {
   /** A container of the lab by TP name, full id or unique id prefix. */
   async container(ref: string): Promise<{ id: string; name: string; engineName: string; state?: string }> {
     if (!ref) throw badRequest('no container named');
-    const list = await this.containers();
-    const byName = list.find((c) => c.Labels?.[LABEL_NAME] === ref || c.Names.includes(`/${this.engineName(ref)}`));
-    const byId = list.find((c) => c.Id === ref);
-    const byPrefix = /^[0-9a-f]+$/.test(ref) ? list.filter((c) => c.Id.startsWith(ref)) : [];
-    if (!byId && !byName && byPrefix.length > 1) throw badRequest(`multiple IDs found with provided prefix: ${ref}`);
-    const found = byId ?? byName ?? byPrefix[0];
-    if (!found) throw notFound(`No such container: ${ref}`);
-    const engineName = found.Names[0]?.replace(/^\//, '') ?? found.Id;
-    return { id: found.Id, name: found.Labels?.[LABEL_NAME] ?? engineName, engineName, state: found.State };
+    // By name or full id, one inspect (a list scans every container of the host).
+    const direct = TP_NAME.test(ref) ? this.engineName(ref) : /^[0-9a-f]{64}$/.test(ref) ? ref : null;
+    if (direct) {
+      const found = await this.inspectOwn(direct);
+      if (found) return found;
+      if (/^[0-9a-f]{64}$/.test(ref)) {
+        const byId = await this.inspectOwn(ref);
+        if (byId) return byId;
+      }
+    }
+    if (!/^[0-9a-f]{1,63}$/.test(ref)) throw notFound(`No such container: ${ref}`);
+    const matches = (await this.containers()).filter((c) => c.Id.startsWith(ref));
+    if (matches.length > 1) throw badRequest(`multiple IDs found with provided prefix: ${ref}`);
+    if (!matches.length) throw notFound(`No such container: ${ref}`);
+    const c = matches[0];
+    const engineName = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+    return { id: c.Id, name: c.Labels?.[LABEL_NAME] ?? engineName, engineName, state: c.State };
+  }
+
+  /** A container by engine name or id, if it is one of the lab's (and not a hidden NetLabs one). */
+  async inspectOwn(engineRef: string): Promise<{ id: string; name: string; engineName: string; state?: string } | null> {
+    const { status, body } = await this.engine.json<{ Id: string; Name: string; State?: { Status?: string }; Config?: { Labels?: Record<string, string> | null } }>({
+      method: 'GET',
+      path: `/containers/${engineRef}/json`,
+    });
+    if (status !== 200) return null;
+    const labels = body.Config?.Labels;
+    if (labels?.[LABEL_LAB] !== this.lab.labId || !visible(labels)) return null;
+    const engineName = body.Name.replace(/^\//, '');
+    return { id: body.Id, name: labels?.[LABEL_NAME] ?? engineName, engineName, state: body.State?.Status };
   }
 
   /**
@@ -86,6 +109,12 @@ export class LabView {
     if (!ref) throw badRequest('no network named');
     const tp = ref === 'default' ? DEFAULT_NETWORK : ref;
     if ((ENGINE_NETWORKS as readonly string[]).includes(tp)) return { id: tp, name: tp, engineRef: tp, engine: true };
+    if (TP_NAME.test(tp)) {
+      const { status, body } = await this.engine.json<EngineNetwork>({ method: 'GET', path: `/networks/${this.engineName(tp)}` });
+      if (status === 200 && body.Labels?.[LABEL_LAB] === this.lab.labId && body.Name === this.engineName(tp)) {
+        return { id: body.Id, name: tp, engineRef: body.Name, engine: false };
+      }
+    }
     const list = await this.networks();
     const byName = list.find((n) => n.Labels?.[LABEL_NAME] === tp);
     const byId = list.find((n) => n.Id === ref);

@@ -14,7 +14,7 @@ async function ownExec(call: GatewayCall): Promise<string> {
   if (known.get(id) === call.lab.labId) return id;
   const { status, body } = await call.view.engine.json<{ ContainerID?: string }>({ method: 'GET', path: `/exec/${id}/json` });
   const containerId = status === 200 ? body.ContainerID : undefined;
-  const mine = containerId ? (await call.view.containers()).some((c) => c.Id === containerId) : false;
+  const mine = containerId ? !!(await call.view.inspectOwn(containerId)) : false;
   // Another lab's exec gets the same answer as one that does not exist.
   if (!mine) throw notFound(`No such exec instance: ${id}`);
   if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value as string);
