@@ -6,6 +6,7 @@
 #   netlabs-local/ubuntu:24.04    the base, standing in for ubuntu:24.04
 #   netlabs-local/httpd:2.4       the base + apache2 serving "It works!" like the official httpd image
 #   netlabs-local/busybox:latest  busybox-static, a tiny image for tests
+#   netlabs-local/console:1       the lab console (docker CLI, chat folder): infra/images/console
 #
 # Point the configuration at them with: source infra/local-images.env
 set -euo pipefail
@@ -47,4 +48,18 @@ if ! has netlabs-local/busybox:latest; then
   tar -C "$dir" -c . | docker import --change 'CMD ["/bin/sh"]' - netlabs-local/busybox:latest >/dev/null
   rm -rf "$dir"
   echo "[images] built netlabs-local/busybox:latest"
+fi
+
+# The lab console is NetLabs' own image: built here from the base, with the TP's chat
+# folder copied into its context (the repository root would send node_modules to the engine).
+CONSOLE=netlabs-local/console:1
+if ! has "$CONSOLE"; then
+  ctx=$(mktemp -d /tmp/netlabs-console.XXXX)
+  cp -r "$here/images/console/." "$ctx/"
+  mkdir "$ctx/chat"
+  cp "$here/../chat/serveur.py" "$here/../chat/client.py" "$here/../chat/Dockerfile" "$here/../chat/README.md" "$here/../chat/.dockerignore" "$ctx/chat/"
+  docker build -q --build-arg BASE_IMAGE="$BASE" -t "$CONSOLE" "$ctx" >/tmp/netlabs-console-build.log 2>&1 \
+    || { rm -rf "$ctx"; echo "[images] console build failed, see /tmp/netlabs-console-build.log" >&2; exit 1; }
+  rm -rf "$ctx"
+  echo "[images] built $CONSOLE"
 fi

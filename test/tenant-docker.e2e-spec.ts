@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerHostPool } from '../libs/docker/docker-host-pool';
 import { DockerodeTenantDocker } from '../libs/docker/dockerode-tenant-docker';
-import { DockerLayerError, LABEL_CLASS, LABEL_LAB, LABEL_NAME, type LabScope, type TenantDocker } from '../libs/docker/tenant-docker';
+import { CONSOLE, DockerLayerError, LABEL_CLASS, LABEL_LAB, LABEL_NAME, type LabScope, type TenantDocker } from '../libs/docker/tenant-docker';
 import { removeTestObjects, TEST_LABEL } from './support/docker-cleanup';
 import { bridgeNames, freePort, freeSubnets, hostAddress, newRunId, rawDocker, testScope } from './support/docker-fixtures';
 import { waitFor } from './support/wait-for';
 
 const BUSYBOX = process.env.TEST_IMAGE_BUSYBOX ?? 'netlabs-local/busybox:latest';
 const UBUNTU = process.env.LAB_IMAGE_UBUNTU ?? 'netlabs-local/ubuntu:24.04';
+const CONSOLE_IMAGE = process.env.LAB_IMAGE_CONSOLE ?? 'netlabs-local/console:1';
 const ENDPOINT = 'unix:///var/run/docker.sock';
 const LIMITS = { memoryMb: 64, cpus: 0.5, pids: 128, maxContainers: 8 };
 /** A reference no engine has: pulling it only knocks on a closed port of loopback. */
@@ -69,7 +70,7 @@ function bridgeSpec(subnet: string, name = 'bridge') {
 }
 
 beforeAll(async () => {
-  subnets = await freeSubnets(docker, 7);
+  subnets = await freeSubnets(docker, 8);
 });
 
 afterAll(async () => {
@@ -267,6 +268,32 @@ describe('DockerodeTenantDocker on the real engine', () => {
     await expectLayerError(small.runContainer(labC, { name: 'three', image: BUSYBOX, cmd: sleeper }), 'limit', /at most 2 containers/);
     expect((await small.listContainers(labC)).map((c) => c.name)).toEqual(['one', 'two']);
     expect(await small.removeLab(labC)).toEqual({ containers: 2, networks: 1 });
+  });
+
+  it('runs the lab console hidden: once, outside the TP lists and the container limit, replaced when stopped', async () => {
+    const small = new DockerodeTenantDocker('local', ENDPOINT, { ...LIMITS, maxContainers: 1 });
+    const labE = testScope(runId);
+    await small.createNetwork(labE, bridgeSpec(subnets[7]));
+    const gatewayDir = mkdtempSync(join(tmpdir(), 'netlabs-gw-'));
+    // The entrypoint only checks the credential's shape; no daemon is asked here.
+    const spec = { image: CONSOLE_IMAGE, gatewayDir, env: { NETLABS_LAB_CREDENTIAL: '00000000-0000-4000-8000-000000000000.x' }, ipv4: hostAddress(subnets[7], 254) };
+    try {
+      const first = await small.runConsole(labE, spec);
+      expect(first).toMatchObject({ running: true, engineName: `${labE.prefix}--console`, networks: [{ name: 'bridge', ipv4: spec.ipv4 }] });
+      expect((await small.runConsole(labE, spec)).id).toBe(first.id);
+      // The one container the limit allows is the student's.
+      await small.runContainer(labE, { name: 'one', image: BUSYBOX, cmd: sleeper });
+      expect((await small.listContainers(labE)).map((c) => c.name)).toEqual(['one']);
+      expect((await small.inspectNetwork(labE, 'bridge'))!.containers.map((c) => c.name)).toEqual(['one']);
+      expect(await small.inspectContainer(labE, 'console')).toBeNull();
+      await docker.getContainer(first.id).stop({ t: 1 });
+      const second = await small.runConsole(labE, spec);
+      expect(second.id).not.toBe(first.id);
+      expect((await small.inspectContainer(labE, CONSOLE))?.running).toBe(true);
+      expect(await small.removeLab(labE)).toEqual({ containers: 2, networks: 1 });
+    } finally {
+      rmSync(gatewayDir, { recursive: true, force: true });
+    }
   });
 
   it('keeps a tty + stdin bash alive and gives a terminal that resizes and dies for real', async () => {

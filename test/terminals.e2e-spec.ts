@@ -108,7 +108,8 @@ describe('web terminals (real API, worker, Postgres, Redis and Docker)', () => {
     const cases: [string, unknown, string | null, number, RegExp][] = [
       [a.id, { container: 'nope' }, a.token, 404, /not open to terminals/],
       [a.id, { container: 'chat_serveur' }, a.token, 404, /does not exist in this lab yet/],
-      [a.id, {}, a.token, 400, /container: is required/],
+      [a.id, { container: '' }, a.token, 400, /container:/],
+      [a.id, { container: '-console' }, a.token, 400, /container: must be a container name/],
       [a.id, { container: '../../etc' }, a.token, 400, /container: must be a container name/],
       [a.id, { container: 'container1', extra: 1 }, a.token, 400, /extra/],
       [a.id, { container: 'container1' }, null, 401, /token/],

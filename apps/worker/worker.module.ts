@@ -9,6 +9,7 @@ import { ReaperService } from './maintenance/reaper.service';
 import { ReconcilerService } from './maintenance/reconciler.service';
 import { HostPlacementService } from './provisioning/host-placement.service';
 import { LabAllocatorService } from './provisioning/lab-allocator.service';
+import { LabConsoleService } from './provisioning/lab-console.service';
 import { LabsProcessor } from './provisioning/labs.processor';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { ResetService } from './provisioning/reset.service';
@@ -23,6 +24,7 @@ import { StepsService } from './steps/steps.service';
   providers: [
     HostPlacementService,
     LabAllocatorService,
+    LabConsoleService,
     ProvisioningService,
     TeardownService,
     ResetService,

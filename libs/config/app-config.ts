@@ -55,6 +55,11 @@ const schema = z.object({
   LAB_IMAGE_HTTPD: z.string().min(1).default('httpd:2.4'),
   LAB_IMAGE_UBUNTU: z.string().min(1).default('ubuntu:24.04'),
   /**
+   * The lab console (the TP's host machine: docker CLI wired to the lab's daemon, the chat
+   * folder), NetLabs' own image built from infra/images/console (infra/images.sh offline).
+   */
+  LAB_IMAGE_CONSOLE: z.string().min(1).default('netlabs/console:1'),
+  /**
    * The TP's `mypython2` image (step 3c), built by the worker on each Docker host from the
    * repository's chat/ folder on LAB_IMAGE_UBUNTU. The tag actually built gets a digest of
    * the recipe appended (`netlabs/mypython2:1-<digest>`), so a changed chat/ is rebuilt.

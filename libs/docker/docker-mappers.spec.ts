@@ -129,3 +129,20 @@ describe('topCommands', () => {
     expect(sut).toEqual(['/sbin/docker-init -- sleep 3600', 'sleep 3600']);
   });
 });
+
+describe('toNetworkInfo and the console', () => {
+  it('leaves NetLabs containers (<prefix>--console) out of the members', () => {
+    const net = {
+      Id: 'n1',
+      Name: 'nl-abc-bridge',
+      Driver: 'bridge',
+      Labels: { 'netlabs.name': 'bridge' },
+      IPAM: { Config: [{ Subnet: '10.96.4.0/24', Gateway: '10.96.4.1' }] },
+      Containers: {
+        a: { Name: 'nl-abc--console', IPv4Address: '10.96.4.254/24' },
+        b: { Name: 'nl-abc-mon-serveur', IPv4Address: '10.96.4.2/24' },
+      },
+    } as unknown as Docker.NetworkInspectInfo;
+    expect(toNetworkInfo(net, 'nl-abc').containers).toEqual([{ name: 'mon-serveur', ipv4: '10.96.4.2' }]);
+  });
+});

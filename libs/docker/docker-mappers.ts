@@ -23,6 +23,8 @@ export function toNetworkInfo(net: Docker.NetworkInspectInfo, prefix?: string): 
   const labels = net.Labels ?? {};
   const containers = Object.values(net.Containers ?? {})
     .map((c) => ({ name: tpName(prefix, c.Name), ipv4: withoutMask(c.IPv4Address) }))
+    // `<prefix>--console` and any other NetLabs container: not a member the TP knows of.
+    .filter((c) => !c.name.startsWith('-'))
     .sort((a, b) => a.name.localeCompare(b.name));
   return {
     id: net.Id,

@@ -4,11 +4,15 @@
  */
 import type Docker from 'dockerode';
 import {
+  CONSOLE,
+  CONSOLE_GATEWAY_DIR,
   DEFAULT_NETWORK,
   DockerLayerError,
   LABEL_CLASS,
   LABEL_LAB,
   LABEL_NAME,
+  LABEL_ROLE,
+  type ConsoleSpec,
   type ContainerSpec,
   type LabScope,
   type NetworkSpec,
@@ -224,6 +228,52 @@ export function containerCreateOptions(
     };
   }
   return options;
+}
+
+/** Whether an object is NetLabs' own in the lab (the console), not one of the TP's. */
+export const isHidden = (labels: Record<string, string> | null | undefined) => !!labels?.[LABEL_ROLE];
+
+/**
+ * The console's create request: the hardening and limits of every lab container, the lab's
+ * labels plus its role, and one bind mount, read-only, of the gateway socket's directory
+ * (connecting to a unix socket needs no write access to its file system; read-only keeps a
+ * student who is root in the console from removing the socket everyone's labs use).
+ */
+export function consoleCreateOptions(scope: LabScope, spec: ConsoleSpec, limits: LabLimits, networkEngineName: string): Docker.ContainerCreateOptions {
+  if (!networkEngineName.startsWith(`${scope.prefix}-`)) {
+    throw new DockerLayerError('forbidden', `network "${networkEngineName}" is not one of the lab's networks`);
+  }
+  if (!spec.gatewayDir.startsWith('/') || spec.gatewayDir.split('/').includes('..') || spec.gatewayDir === '/') {
+    throw new DockerLayerError('forbidden', `gateway directory "${spec.gatewayDir}" must be an absolute path other than /`);
+  }
+  assertIpv4('ip address', spec.ipv4);
+  for (const host of spec.loopbackHosts ?? []) {
+    if (!/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/.test(host)) throw new DockerLayerError('forbidden', `"${host}" is not a host name`);
+  }
+  return {
+    name: engineName(scope, CONSOLE),
+    Hostname: 'hote',
+    Image: spec.image,
+    Labels: { ...labelsFor(scope, CONSOLE), [LABEL_ROLE]: 'console' },
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: {
+      NetworkMode: networkEngineName,
+      RestartPolicy: { Name: 'unless-stopped' },
+      ...enforcedHostConfig(limits),
+      // Raw sockets would let a student forge frames on the bridge (IPv6 link-local, ARP).
+      CapDrop: ['NET_RAW', 'MKNOD'],
+      Mounts: [{ Type: 'bind', Source: spec.gatewayDir, Target: CONSOLE_GATEWAY_DIR, ReadOnly: true }],
+      ...(spec.loopbackHosts?.length ? { ExtraHosts: spec.loopbackHosts.map((h) => `${h}:127.0.0.1`) } : {}),
+    },
+    NetworkingConfig: {
+      EndpointsConfig: { [networkEngineName]: spec.ipv4 ? { IPAMConfig: { IPv4Address: spec.ipv4 } } : {} },
+    },
+  };
 }
 
 /** Adds `:latest` when a reference has neither tag nor digest (a bare pull would fetch every tag). */

@@ -9,16 +9,21 @@ import { NetworkOps } from './docker-networks';
 import {
   belongsTo,
   connectionFor,
+  consoleCreateOptions,
   containerCreateOptions,
   engineName,
+  isHidden,
   isTpName,
   parseNetwork,
   withDefaultTag,
   type LabLimits,
 } from './docker-specs';
 import {
+  CONSOLE,
+  DEFAULT_NETWORK,
   DockerLayerError,
   LABEL_LAB,
+  type ConsoleSpec,
   type ContainerInfo,
   type ContainerSpec,
   type ExecOptions,
@@ -199,14 +204,15 @@ export class DockerodeTenantDocker implements TenantDocker {
     return this.networks.remove(scope, name);
   }
 
-  /** The lab's container by TP name, or null when absent or not the lab's. */
+  /** The lab's container by TP name (or CONSOLE), or null when absent or not the lab's. */
   private async findContainer(scope: LabScope, name: string): Promise<Docker.ContainerInspectInfo | null> {
     // A name with "/" or ".." must never become part of an engine URL.
-    if (!isTpName(name)) return null;
+    if (!isTpName(name) && name !== CONSOLE) return null;
     const engine = engineName(scope, name);
     try {
       const info = await this.docker.getContainer(engine).inspect();
-      return belongsTo(info.Config?.Labels, scope.labId) ? info : null;
+      const labels = info.Config?.Labels;
+      return belongsTo(labels, scope.labId) && isHidden(labels) === (name === CONSOLE) ? info : null;
     } catch (err) {
       if (isNotFound(err)) return null;
       throw toLayerError(this.hostId, `inspect container ${engine}`, err);
@@ -239,7 +245,8 @@ export class DockerodeTenantDocker implements TenantDocker {
     const existing = await this.call('list containers', () =>
       this.docker.listContainers({ all: true, filters: { label: [`${LABEL_LAB}=${scope.labId}`] } }),
     );
-    if (existing.length >= this.limits.maxContainers) {
+    // The console is NetLabs', not the student's: it takes no place of the TP's.
+    if (existing.filter((c) => !isHidden(c.Labels)).length >= this.limits.maxContainers) {
       throw new DockerLayerError('limit', `a lab may have at most ${this.limits.maxContainers} containers (limit reached)`);
     }
     let networkMode: string;
@@ -290,6 +297,45 @@ export class DockerodeTenantDocker implements TenantDocker {
     return this.toInfo(scope, await this.call(`inspect ${spec.name}`, () => container.inspect()));
   }
 
+  runConsole(scope: LabScope, spec: ConsoleSpec): Promise<ContainerInfo> {
+    return this.serial(`console:${scope.labId}`, () => this.ensureConsole(scope, spec));
+  }
+
+  private async ensureConsole(scope: LabScope, spec: ConsoleSpec): Promise<ContainerInfo> {
+    const network = await this.networks.requireOwn(scope, DEFAULT_NETWORK);
+    const found = await this.findContainer(scope, CONSOLE);
+    if (found) {
+      const onBridge = Object.values(found.NetworkSettings?.Networks ?? {}).some((n) => n.NetworkID === network.Id);
+      if (found.State?.Running && onBridge && found.Config?.Image === spec.image) return this.toInfo(scope, found);
+      this.logger.log(`console ${found.Id.slice(0, 12)} of lab ${scope.labId} is ${found.State?.Status}${onBridge ? '' : ', off the bridge'}: replacing it`);
+      await this.removeContainerById(found.Id);
+    }
+    const options = consoleCreateOptions(scope, spec, this.limits, network.Name);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(options);
+    } catch (err) {
+      const message = engineMessage(err);
+      if (statusOf(err) === 409) {
+        // Another worker created it meanwhile: theirs is as good as ours.
+        const theirs = await this.findContainer(scope, CONSOLE);
+        if (theirs) return this.toInfo(scope, theirs);
+      }
+      if (statusOf(err) === 404 && /no such image/i.test(message)) {
+        throw new DockerLayerError('image-missing', `console image ${spec.image} is not on host ${this.hostId}: ${message}`);
+      }
+      throw toLayerError(this.hostId, 'create the console', err);
+    }
+    this.logger.log(`created console ${container.id.slice(0, 12)} ${options.name} (lab ${scope.labId})`);
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw toLayerError(this.hostId, 'start the console', err);
+    }
+    return this.toInfo(scope, await this.call('inspect the console', () => container.inspect()));
+  }
+
   async inspectContainer(scope: LabScope, name: string): Promise<ContainerInfo | null> {
     const info = await this.findContainer(scope, name);
     this.logger.debug(`inspect container ${name}: ${info ? info.Id.slice(0, 12) : 'absent'}`);
@@ -301,7 +347,9 @@ export class DockerodeTenantDocker implements TenantDocker {
       this.docker.listContainers({ all: true, filters: { label: [`${LABEL_LAB}=${scope.labId}`] } }),
     );
     const inspected = await Promise.all(listed.map((c) => this.docker.getContainer(c.Id).inspect().catch(() => null)));
-    const infos = inspected.filter((i): i is Docker.ContainerInspectInfo => !!i && belongsTo(i.Config?.Labels, scope.labId));
+    const infos = inspected.filter(
+      (i): i is Docker.ContainerInspectInfo => !!i && belongsTo(i.Config?.Labels, scope.labId) && !isHidden(i.Config?.Labels),
+    );
     const nameById = new Map(infos.map((i) => [i.Id, toContainerInfo(i, scope.prefix).name]));
     this.logger.debug(`list containers of lab ${scope.labId}: ${infos.length}`);
     return infos

@@ -14,6 +14,41 @@ export const LABEL_CLASS = 'netlabs.class';
 export const LABEL_NAME = 'netlabs.name';
 /** Set on objects that tests create, so a test sweep never touches real labs. */
 export const LABEL_TEST = 'netlabs.test';
+/**
+ * Marks a container NetLabs runs in a lab for itself (value: its role, e.g. "console"):
+ * not one of the TP's, so hidden from the student's daemon (libs/gateway), from
+ * listContainers and from the lab's container limit.
+ */
+export const LABEL_ROLE = 'netlabs.role';
+
+/**
+ * The lab's console: the TP's "host machine" as the student sees it, a small container on
+ * the lab's bridge with the docker CLI wired to the lab's own daemon (the gateway), the
+ * TP's chat folder, curl and an editor. Terminals open on it first. In this layer's calls
+ * (inspectContainer, exec, openTerminal, removeContainer) it is named CONSOLE; on the engine
+ * `<prefix>--console`. A TP name starts with a letter or digit, so no student object can
+ * ever be, or be confused with, it.
+ */
+export const CONSOLE = '-console';
+
+export interface ConsoleSpec {
+  image: string;
+  /**
+   * Host directory holding the gateway's socket, mounted read-only at CONSOLE_GATEWAY_DIR:
+   * the only host path any lab container ever sees. The directory, not the socket file, so
+   * that a socket the API re-creates at restart is seen by consoles already running.
+   */
+  gatewayDir: string;
+  /** DOCKER_HOST, the lab's credential and what else the entrypoint reads. */
+  env: Record<string, string>;
+  /** Fixed IPv4 on the lab's bridge (its last host address, so the TP's containers get the first ones as on docker0). */
+  ipv4?: string;
+  /** Host names that resolve to the console's own loopback (the lab's public host, served there by the console). */
+  loopbackHosts?: string[];
+}
+
+/** Where the console sees the gateway socket's directory. */
+export const CONSOLE_GATEWAY_DIR = '/run/netlabs';
 
 /** Which lab an operation acts for. */
 export interface LabScope {
@@ -162,9 +197,16 @@ export interface TenantDocker {
   listNetworks(scope: LabScope): Promise<NetworkInfo[]>;
   removeNetwork(scope: LabScope, name: string): Promise<void>;
 
+  /**
+   * Makes sure the lab's console runs on the lab's bridge: returns it when it does, else
+   * (missing, stopped, on a network that is gone, another image) creates it anew.
+   */
+  runConsole(scope: LabScope, spec: ConsoleSpec): Promise<ContainerInfo>;
   /** Creates and starts a container with the lab's labels and limits. Throws conflict if the name is taken. */
   runContainer(scope: LabScope, spec: ContainerSpec): Promise<ContainerInfo>;
+  /** A container by TP name (or CONSOLE); null when absent or not the lab's. */
   inspectContainer(scope: LabScope, name: string): Promise<ContainerInfo | null>;
+  /** The TP's containers of the lab (the console and other NetLabs containers left out). */
   listContainers(scope: LabScope): Promise<ContainerInfo[]>;
   startContainer(scope: LabScope, name: string): Promise<void>;
   stopContainer(scope: LabScope, name: string, timeoutSeconds?: number): Promise<void>;

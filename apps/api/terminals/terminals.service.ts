@@ -14,7 +14,7 @@ import {
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
 import { scopeOf } from '../../../libs/docker/lab-scope';
-import { DockerLayerError, type LabScope } from '../../../libs/docker/tenant-docker';
+import { CONSOLE, DockerLayerError, type LabScope } from '../../../libs/docker/tenant-docker';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { TerminalSessionRepository } from '../../../libs/persistence/terminal-session.repository';
@@ -24,6 +24,10 @@ import { TokenResolver } from '../common/auth.guard';
 import { type EndReason, LiveTerminal, type LiveTerminalLimits } from './live-terminal';
 import { CloseCode } from './terminal-protocol';
 import { TerminalRegistry } from './terminal.registry';
+import { CONSOLE_TERMINAL } from './terminal.schemas';
+
+/** The layer's name of a terminal target: the console is CONSOLE there, TP containers keep their names. */
+const layerName = (container: string) => (container === CONSOLE_TERMINAL ? CONSOLE : container);
 
 /** Touching the lab on every keystroke would be one UPDATE per key: once a while is enough for the reaper. */
 const TOUCH_EVERY_MS = 30_000;
@@ -52,7 +56,7 @@ export class TerminalsService implements OnModuleDestroy {
     private readonly tokens: TokenResolver,
   ) {}
 
-  /** Creates a session into a TP container of the lab; the shell starts when its url is opened. */
+  /** Creates a session into the lab's console or a TP container; the shell starts when its url is opened. */
   async create(actor: Actor, labId: string, container: string) {
     const { lab, scope, hostId } = await this.readyLab(actor, labId);
     const open = this.terminalContainers(lab.labDefinitionId);
@@ -97,8 +101,14 @@ export class TerminalsService implements OnModuleDestroy {
     const names = this.terminalContainers(lab.labDefinitionId);
     let states = new Map<string, string>();
     if (lab.status === LabStatus.ready && lab.hostId) {
-      const listed = await this.hosts.get(lab.hostId).listContainers(scopeOf(lab, this.config)).catch(() => []);
+      const docker = this.hosts.get(lab.hostId);
+      const scope = scopeOf(lab, this.config);
+      const [listed, console] = await Promise.all([
+        docker.listContainers(scope).catch(() => []),
+        docker.inspectContainer(scope, CONSOLE).catch(() => null),
+      ]);
       states = new Map(listed.map((c) => [c.name, c.running ? 'running' : c.state]));
+      if (console) states.set(CONSOLE_TERMINAL, console.running ? 'running' : console.state);
     }
     return {
       labId,
@@ -138,7 +148,7 @@ export class TerminalsService implements OnModuleDestroy {
   /** Starts the session's shell (first attach only); a failure is an HTTP answer on the upgrade. */
   async startShell(session: LiveTerminal, size: { rows: number; cols: number }): Promise<void> {
     try {
-      await session.open(() => this.hosts.get(session.info.hostId).openTerminal(session.info.scope, session.info.container, size));
+      await session.open(() => this.hosts.get(session.info.hostId).openTerminal(session.info.scope, layerName(session.info.container), size));
     } catch (error) {
       this.logger.warn(`terminal ${session.id}: could not start a shell: ${String(error)}`);
       if (error instanceof DockerLayerError && error.kind === 'not-found') throw new NotFoundException(`container ${session.info.container} no longer exists`);
@@ -201,19 +211,20 @@ export class TerminalsService implements OnModuleDestroy {
     this.labs.touch(labId).catch((error: unknown) => this.logger.warn(`touch lab ${labId}: ${String(error)}`));
   }
 
-  /** The TP containers the lab definition opens to terminals (none when the definition is not loaded). */
+  /** The console, then the TP containers the lab definition opens to terminals. */
   private terminalContainers(labDefinitionId: string): string[] {
-    return this.catalogue.get(labDefinitionId)?.terminalContainers ?? [];
+    return [CONSOLE_TERMINAL, ...(this.catalogue.get(labDefinitionId)?.terminalContainers ?? [])];
   }
 
   private async requireRunning(hostId: string, scope: LabScope, container: string): Promise<void> {
     let info;
     try {
-      info = await this.hosts.get(hostId).inspectContainer(scope, container);
+      info = await this.hosts.get(hostId).inspectContainer(scope, layerName(container));
     } catch (error) {
       this.logger.warn(`inspect ${container} on ${hostId}: ${String(error)}`);
       throw new ServiceUnavailableException(`the Docker host of this lab does not answer; try again in a moment`);
     }
+    if (!info && container === CONSOLE_TERMINAL) throw new ConflictException('the console of this lab is being rebuilt: try again in a minute');
     if (!info) throw new NotFoundException(`container ${container} does not exist in this lab yet: the step that creates it has not been done`);
     if (!info.running) throw new ConflictException(`container ${container} is not running (it is ${info.state}): start it first`);
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
-import { DEFAULT_NETWORK, type TenantDocker } from '../../../libs/docker/tenant-docker';
+import { CONSOLE, DEFAULT_NETWORK, type TenantDocker } from '../../../libs/docker/tenant-docker';
 import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
 import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
@@ -10,13 +10,14 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { type EndReason, type JobResults, JobName } from '../../../libs/queue/jobs';
 import { LABEL_DEPLOYMENT, scopeOf } from '../../../libs/docker/lab-scope';
+import { LabConsoleService } from '../provisioning/lab-console.service';
 
 type Counts = { removed: number; repaired: number; marked: number };
 
 /**
  * Compares what Postgres says with what each Docker host has, and mends the difference:
- * objects with our labels and no live lab are removed, a ready lab whose network
- * vanished gets it back, a host that stops answering has its labs reported
+ * objects with our labels and no live lab are removed, a ready lab whose network or
+ * console vanished (or whose console stopped) gets it back, a host that stops answering has its labs reported
  * `host-lost`, and allocations of labs that own nothing are freed.
  *
  * Safe beside provisioning: the host's objects are listed BEFORE the live labs are read,
@@ -34,6 +35,7 @@ export class ReconcilerService {
     private readonly allocations: AllocationRepository,
     private readonly audit: AuditRepository,
     private readonly queue: JobQueue,
+    private readonly consoles: LabConsoleService,
   ) {}
 
   async reconcile(): Promise<JobResults[JobName.Reconcile]> {
@@ -104,21 +106,28 @@ export class ReconcilerService {
     return requeued;
   }
 
-  /** Recreates the lab's default network when it vanished (engine data lost, someone removed it). */
+  /** Recreates the lab's default network and its console when they vanished (engine data lost, someone removed them). */
   private async repairLab(host: TenantDocker, lab: { id: string; classId: string; prefix: string }): Promise<boolean> {
     const scope = scopeOf(lab, this.config);
-    if (await host.inspectNetwork(scope, DEFAULT_NETWORK)) return false;
+    const networkOk = !!(await host.inspectNetwork(scope, DEFAULT_NETWORK));
+    const consoleOk = !!(await host.inspectContainer(scope, CONSOLE))?.running;
+    if (networkOk && consoleOk) return false;
     const values = labValuesFrom(await this.allocations.forLab(lab.id), this.config.LAB_PUBLIC_HOST);
     if (!values) return false;
     // The snapshot may be stale: a teardown may have just removed the network on purpose.
     if ((await this.labs.findById(lab.id))?.status !== LabStatus.ready) return false;
-    await host.createNetwork(scope, { name: DEFAULT_NETWORK, subnet: values.bridgeSubnet, gateway: values.bridgeGateway, bridgeName: values.bridgeInterface });
+    if (!networkOk) {
+      await host.createNetwork(scope, { name: DEFAULT_NETWORK, subnet: values.bridgeSubnet, gateway: values.bridgeGateway, bridgeName: values.bridgeInterface });
+    }
+    await this.consoles.ensure(host.hostId, scope, values);
     if ((await this.labs.findById(lab.id))?.status !== LabStatus.ready) {
       await host.removeLab({ labId: lab.id, prefix: lab.prefix });
       return false;
     }
-    await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { repaired: 'network bridge was missing and was recreated' } });
-    this.logger.warn(`lab ${lab.id}: network bridge was missing, recreated`);
+    const repaired = [!networkOk && 'network bridge', !consoleOk && 'console'].filter(Boolean).join(' and ');
+    await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { repaired: `${repaired} missing or stopped, recreated` } });
+    this.logger.warn(`lab ${lab.id}: ${repaired} missing or stopped, recreated`);
     return true;
   }
+
 }

@@ -7,13 +7,14 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { type JobResults, JobName, PermanentJobError } from '../../../libs/queue/jobs';
 import { HostPlacementService } from './host-placement.service';
 import { LabAllocatorService } from './lab-allocator.service';
+import { LabConsoleService } from './lab-console.service';
 import { scopeOf } from '../../../libs/docker/lab-scope';
 
 type ProvisionResult = JobResults[JobName.ProvisionLab];
 
 /**
  * Brings a lab from `provisioning` to `ready`: a host, its allocations, its own bridge
- * network and the lab's images on that host. Every step converges when repeated, so a
+ * network, the lab's images on that host and the lab's console on the bridge. Every step converges when repeated, so a
  * retried or duplicated job ends with the same single lab.
  */
 @Injectable()
@@ -27,6 +28,7 @@ export class ProvisioningService {
     private readonly hosts: DockerHostPool,
     private readonly placement: HostPlacementService,
     private readonly allocator: LabAllocatorService,
+    private readonly consoles: LabConsoleService,
   ) {}
 
   /**
@@ -58,6 +60,7 @@ export class ProvisioningService {
       }),
       this.ensureImage(hostId, this.config.LAB_IMAGE_HTTPD),
       this.ensureImage(hostId, this.config.LAB_IMAGE_UBUNTU),
+      this.ensureImage(hostId, this.config.LAB_IMAGE_CONSOLE),
     ]);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
     if (failures.some((f) => f instanceof DockerLayerError && f.kind === 'conflict')) {
@@ -66,6 +69,8 @@ export class ProvisioningService {
       await this.allocations.releaseLab(labId);
     }
     if (failures.length) throw failures.find((f) => f instanceof PermanentJobError) ?? failures[0];
+    // The student starts from the console: the lab is not ready without it.
+    await this.consoles.ensure(hostId, scope, values);
 
     if (beforeReady) await beforeReady();
     if (await this.labs.markReady(labId)) {

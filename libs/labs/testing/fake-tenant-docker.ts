@@ -170,6 +170,11 @@ export class FakeTenantDocker implements TenantDocker {
     return this.containerInfo(spec.name)!;
   }
 
+  /** The console is the worker's business, never the lab runner's. */
+  async runConsole(): Promise<ContainerInfo> {
+    this.fail('runConsole');
+  }
+
   async inspectContainer(scope: LabScope, name: string): Promise<ContainerInfo | null> {
     this.enter(scope, `inspectContainer ${name}`);
     return this.containerInfo(name);
