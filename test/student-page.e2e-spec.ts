@@ -72,11 +72,13 @@ describe('student page (real API and worker, headless Chromium)', () => {
     expect(await page.locator('#intro li').count()).toBeGreaterThan(0);
     expect(await page.textContent('#intro')).not.toContain('**');
 
-    // A terminal into container1.
+    await page.selectOption('#lang', 'en');
+    // The console opens by itself; then a terminal into container1.
+    await page.waitForSelector('.tab-dot.live', { timeout: 60_000 });
     await page.waitForSelector('#container-picker option[value="container1"]:not([disabled])', { state: 'attached', timeout: 15_000 });
     await page.selectOption('#container-picker', 'container1');
     await page.click('#open-terminal');
-    await page.waitForSelector('.tab-dot.live', { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.tab-dot.live').length >= 2, undefined, { timeout: 30_000 });
     await page.click('.screen:not([hidden]) .xterm');
     await page.keyboard.type('curl -s mon-serveur; echo "from-""the-browser"\n');
     await page.waitForFunction(() => (document.querySelector('.screen:not([hidden]) .xterm-rows')?.textContent ?? '').includes('from-the-browser'), undefined, {

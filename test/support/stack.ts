@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { sleep, waitFor } from './wait-for';
@@ -47,6 +48,8 @@ export class TestStack {
       LAB_LABELS: `netlabs.test=${this.runId}`,
       DEPLOYMENT_ID: `test-${this.runId}`,
       JOB_LOCK_MS: '4000',
+      // Each stack serves its own lab daemon: two APIs on one socket would take it from each other.
+      GATEWAY_SOCKET: path.join(tmpdir(), `nl-gw-${this.runId}`, 'gateway.sock'),
       ...this.overrides,
     };
     this.startWorker();

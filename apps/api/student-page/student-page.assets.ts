@@ -27,6 +27,7 @@ export function assets(): Map<string, Asset> {
     ['lab-page.js', { file: own('lab-page.js'), type: TYPES.js }],
     ['markdown.js', { file: own('markdown.js'), type: TYPES.js }],
     ['terminals.js', { file: own('terminals.js'), type: TYPES.js }],
+    ['i18n.js', { file: own('i18n.js'), type: TYPES.js }],
     ['xterm.js', { file: fromPackage('@xterm/xterm', 'lib/xterm.js'), type: TYPES.js }],
     ['xterm.css', { file: fromPackage('@xterm/xterm', 'css/xterm.css'), type: TYPES.css }],
     ['addon-fit.js', { file: fromPackage('@xterm/addon-fit', 'lib/addon-fit.js'), type: TYPES.js }],

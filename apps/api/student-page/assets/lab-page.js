@@ -12,19 +12,16 @@
   var $ = function (id) {
     return document.getElementById(id);
   };
+  var t = window.NetLabsI18n.t;
   var state = {
     token: null,
-    lang: localStorage.getItem('netlabs.lang') || (/^fr/i.test(navigator.language) ? 'fr' : 'en'),
+    // The student's own choice wins; else the class's language (from the API), French until it is known.
+    chosenLang: localStorage.getItem('netlabs.lang'),
+    lang: localStorage.getItem('netlabs.lang') || 'fr',
     builtLang: null,
     cards: {},
     terminals: null,
     waiting: null,
-  };
-
-  var WORDS = {
-    passed: 'passed',
-    failed: 'not yet',
-    pending: 'to do',
   };
 
   function el(tag, className, text) {
@@ -74,7 +71,7 @@
     sessionStorage.removeItem(TOKEN_KEY);
     $('workspace').hidden = true;
     $('token-form').hidden = false;
-    $('lab-title').textContent = 'NetLabs lab';
+    $('lab-title').textContent = 'NetLabs';
     $('lab-status').textContent = '';
     notify(message, 'error');
   }
@@ -95,8 +92,12 @@
 
   function load() {
     return api('GET', '/labs/' + labId + '?lang=' + state.lang).then(function (res) {
-      if (res.status === 401 || res.status === 404) return askToken('This token does not open this lab. Check the link or the token your instructor gave you.');
-      if (res.status !== 200) return notify('Could not load the lab (' + res.status + '): ' + ((res.body && res.body.message) || 'try again'), 'error');
+      if (res.status === 401 || res.status === 404) return askToken(t('badToken'));
+      if (res.status !== 200) return notify(t('loadFailed') + ' (' + res.status + ') : ' + ((res.body && res.body.message) || t('tryAgain')), 'error');
+      if (!state.chosenLang && res.body.language && res.body.language !== state.lang) {
+        setLang(res.body.language);
+        return load();
+      }
       render(res.body);
     });
   }
@@ -107,18 +108,22 @@
     document.title = titleOf(lab) + ' · NetLabs';
     $('lab-title').textContent = titleOf(lab);
     var status = $('lab-status');
-    status.textContent = lab.status;
+    status.textContent = t('labStatus.' + lab.status);
     status.className = 'badge lab-' + lab.status;
-    $('lab-student').textContent = lab.studentExternalId ? 'Student ' + lab.studentExternalId : '';
+    $('lab-student').textContent = lab.studentExternalId ? t('student') + ' ' + lab.studentExternalId : '';
     var passed = lab.steps.filter(function (s) { return s.status === 'passed'; }).length;
-    $('lab-score').textContent = passed + ' / ' + lab.steps.length + ' steps passed';
+    $('lab-score').textContent = passed + ' / ' + lab.steps.length + ' ' + t('stepsPassed');
+    var complete = $('complete');
+    complete.hidden = !(lab.steps.length && passed === lab.steps.length);
+    complete.textContent = complete.hidden ? '' : '🎉 ' + t('complete', { n: lab.steps.length });
+    state.links = lab.links || {};
 
     if (lab.status === 'provisioning') {
-      notify('Your lab is being prepared: this page updates by itself.', 'info');
+      notify(t('preparing'), 'info');
       clearTimeout(state.waiting);
       state.waiting = setTimeout(load, 3000);
     } else if (lab.status !== 'ready') {
-      notify('This lab is ' + lab.status + (lab.failureReason ? ': ' + lab.failureReason : '') + '. Ask your instructor.', 'error');
+      notify(t('labIs') + ' ' + t('labStatus.' + lab.status) + (lab.failureReason ? ' : ' + lab.failureReason : '') + '. ' + t('askInstructor'), 'error');
     } else {
       notify('');
     }
@@ -168,11 +173,11 @@
     if (step.kind === 'question') {
       card.answer = el('input', 'answer');
       card.answer.name = 'answer';
-      card.answer.placeholder = state.lang === 'fr' ? 'Votre réponse' : 'Your answer';
-      card.answer.setAttribute('aria-label', 'Answer to step ' + step.id);
+      card.answer.placeholder = t('yourAnswer');
+      card.answer.setAttribute('aria-label', t('answerTo') + ' ' + step.id);
       form.appendChild(card.answer);
     }
-    card.button = el('button', 'primary verify-button', state.lang === 'fr' ? 'Vérifier' : 'Verify');
+    card.button = el('button', 'primary verify-button', t('verify'));
     card.button.type = 'submit';
     form.appendChild(card.button);
     form.addEventListener('submit', function (event) {
@@ -181,7 +186,16 @@
     });
     card.result = el('div', 'result');
     card.result.hidden = true;
-    body.append(instructions, form, card.result);
+    body.append(instructions);
+    // Step 2a asks to reach the server "from a browser of the host machine": offer the lab's address.
+    if (step.id === '2a' && state.links && state.links.httpd) {
+      var link = el('a', 'site-link button', t('openSite') + ' ↗');
+      link.href = state.links.httpd;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      body.append(link);
+    }
+    body.append(form, card.result);
     card.details.append(summary, body);
     card.root.appendChild(card.details);
     return card;
@@ -189,34 +203,38 @@
 
   function updateCard(card, step) {
     card.root.dataset.status = step.status;
-    card.badge.textContent = WORDS[step.status] || step.status;
+    card.badge.textContent = t('status.' + step.status);
     card.badge.className = 'badge status-' + step.status;
-    card.attempts.textContent = step.attempts ? step.attempts + (step.attempts > 1 ? ' attempts' : ' attempt') : '';
+    card.attempts.textContent = step.attempts ? step.attempts + ' ' + t(step.attempts > 1 ? 'attempts' : 'attempt') : '';
   }
 
   function verify(card) {
     var step = card.step;
     var body = {};
     if (card.answer) {
-      if (!card.answer.value.trim()) return showError(card, state.lang === 'fr' ? 'Écrivez votre réponse d’abord.' : 'Type your answer first.');
+      if (!card.answer.value.trim()) return showError(card, t('typeAnswer'));
       body.answer = card.answer.value.trim();
     }
     card.button.disabled = true;
     card.button.classList.add('busy');
-    api('POST', '/labs/' + labId + '/steps/' + step.id + '/verify', body)
+    card.button.textContent = t('checking');
+    card.root.setAttribute('aria-busy', 'true');
+    api('POST', '/labs/' + labId + '/steps/' + step.id + '/verify?lang=' + state.lang, body)
       .then(function (res) {
         return res.status === 202 && res.body && res.body.resultUrl ? poll(res.body.resultUrl, Date.now() + POLL_LIMIT_MS) : res;
       })
       .then(function (res) {
         if (res.status === 200) showResult(card, res.body);
-        else showError(card, (res.body && res.body.message) || 'verification failed (' + res.status + ')');
+        else showError(card, (res.body && res.body.message) || t('verifyFailed') + ' (' + res.status + ')');
       })
       .catch(function (error) {
-        showError(card, 'could not reach NetLabs: ' + error.message);
+        showError(card, t('unreachable') + ' : ' + error.message);
       })
       .finally(function () {
         card.button.disabled = false;
         card.button.classList.remove('busy');
+        card.button.textContent = t('verify');
+        card.root.removeAttribute('aria-busy');
         load();
         if (state.terminals) state.terminals.refresh();
       });
@@ -230,7 +248,7 @@
       return api('GET', url).then(function (res) {
         if (res.status === 200 && res.body.state === 'completed') return { status: 200, body: res.body.result };
         if (res.status === 200 && res.body.state === 'failed') return { status: 500, body: { message: res.body.message } };
-        if (Date.now() > deadline) return { status: 504, body: { message: 'the check is taking too long; try again' } };
+        if (Date.now() > deadline) return { status: 504, body: { message: t('tooLong') } };
         return poll(url, deadline);
       });
     });
@@ -241,8 +259,8 @@
     box.textContent = '';
     box.hidden = false;
     box.className = 'result ' + (result.passed ? 'passed' : 'failed');
-    var fr = state.lang === 'fr';
-    box.appendChild(el('p', 'result-title', result.passed ? (fr ? '✓ Étape validée' : '✓ Step passed') : fr ? '✗ Pas encore' : '✗ Not yet'));
+    var title = result.passed ? t('passedTitle') : t('failedTitle');
+    box.appendChild(el('p', 'result-title', title));
     var list = el('ul', 'checks');
     (result.checks || []).forEach(function (check) {
       var item = el('li', 'check ' + (check.passed ? 'passed' : 'failed'));
@@ -250,6 +268,14 @@
       list.appendChild(item);
     });
     box.appendChild(list);
+    var failed = (result.checks || []).filter(function (c) { return !c.passed; })[0];
+    announce(card.step.id + ' : ' + title + (failed ? '. ' + failed.message : ''));
+  }
+
+  function announce(text) {
+    var region = $('announcer');
+    region.textContent = '';
+    setTimeout(function () { region.textContent = text; }, 50);
   }
 
   function showError(card, message) {
@@ -257,6 +283,7 @@
     card.result.hidden = false;
     card.result.className = 'result error';
     card.result.appendChild(el('p', 'result-title', message));
+    announce(card.step.id + ' : ' + message);
   }
 
   function startTerminals() {
@@ -274,19 +301,30 @@
       empty: $('screens-empty'),
       count: $('terminal-count'),
     });
-    state.terminals.refresh(true);
+    // The console (the TP's host machine) opens by itself, unless a reload takes back open terminals.
+    state.terminals.refresh(true).then(function (restored) {
+      if (!restored) state.terminals.open('console');
+    });
     setInterval(function () {
       if (!document.hidden) state.terminals.refresh();
     }, 15000);
   }
 
+  function setLang(lang) {
+    state.lang = lang;
+    window.NetLabsI18n.use(lang);
+    $('lang').value = lang;
+    if (state.terminals) state.terminals.refresh();
+  }
+
   function start() {
-    if (!labId) return notify('This address is not a lab page.', 'error');
+    setLang(state.lang);
+    if (!labId) return notify(t('notALabPage'), 'error');
     var lang = $('lang');
-    lang.value = state.lang;
     lang.addEventListener('change', function () {
-      state.lang = lang.value;
-      localStorage.setItem('netlabs.lang', state.lang);
+      state.chosenLang = lang.value;
+      localStorage.setItem('netlabs.lang', lang.value);
+      setLang(lang.value);
       load();
     });
     $('token-form').addEventListener('submit', function (event) {

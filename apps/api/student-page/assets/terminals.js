@@ -12,7 +12,10 @@
   var RETRY_MS = [500, 1000, 2000, 4000, 8000, 15000];
   // About two minutes of trying: past the server's grace period the shell is gone anyway.
   var MAX_RETRIES = 12;
-  var ENDING_CODES = { 1000: 'ended', 4408: 'closed: idle', 1001: 'closed: NetLabs restarted', 4409: 'taken over by another page' };
+  var t = function (key, vars) {
+    return window.NetLabsI18n.t(key, vars);
+  };
+  var ENDING_CODES = { 1000: 'ended.ended', 4408: 'ended.idle', 1001: 'ended.restarted', 4409: 'ended.taken', 4401: 'ended.revoked' };
   var encoder = new TextEncoder();
 
   function el(tag, className, text) {
@@ -52,8 +55,11 @@
       var picker = self.o.picker;
       var current = picker.value;
       picker.textContent = '';
+      self.states = {};
       res.body.containers.forEach(function (c) {
-        var option = el('option', '', c.name + (c.state === 'running' ? '' : c.state === 'missing' ? ' (not created yet)' : ' (' + c.state + ')'));
+        self.states[c.name] = c.state;
+        var label = c.name === 'console' ? t('consoleName') : c.name;
+        var option = el('option', '', label + (c.state === 'running' ? '' : c.state === 'missing' ? ' (' + t('notCreated') + ')' : ' (' + c.state + ')'));
         option.value = c.name;
         option.disabled = c.state !== 'running';
         picker.appendChild(option);
@@ -61,12 +67,17 @@
       var firstRunning = res.body.containers.filter(function (c) { return c.state === 'running'; })[0];
       picker.value = current && res.body.containers.some(function (c) { return c.name === current && c.state === 'running'; }) ? current : firstRunning ? firstRunning.name : '';
       self.o.openButton.disabled = !firstRunning;
+      var restored = 0;
       if (restore) {
         res.body.sessions.forEach(function (s) {
-          if (s.state === 'detached' && !self.find(s.id)) self.reconnect(self.addTab(s.id, s.container), 0);
+          if (s.state === 'detached' && !self.find(s.id)) {
+            self.reconnect(self.addTab(s.id, s.container), 0);
+            restored++;
+          }
         });
       }
       self.updateCount();
+      return restored > 0;
     });
   };
 
@@ -76,7 +87,7 @@
 
   TerminalTabs.prototype.updateCount = function () {
     var live = this.tabs.filter(function (t) { return !t.ended; }).length;
-    this.o.count.textContent = this.limit ? live + ' / ' + this.limit + ' terminals' : '';
+    this.o.count.textContent = this.limit ? live + ' / ' + this.limit + ' ' + t('terminalsCount') : '';
   };
 
   TerminalTabs.prototype.open = function (container) {
@@ -87,7 +98,7 @@
       .api('POST', '/labs/' + this.o.labId + '/terminals', { container: container })
       .then(function (res) {
         if (res.status !== 201) {
-          self.o.notify((res.body && res.body.message) || 'could not open a terminal (' + res.status + ')', 'error');
+          self.o.notify((res.body && res.body.message) || t('openFailed') + ' (' + res.status + ')', 'error');
           return;
         }
         self.connect(self.addTab(res.body.id, container), res.body.url, false);
@@ -100,21 +111,30 @@
   TerminalTabs.prototype.addTab = function (id, container) {
     var self = this;
     var tab = { id: id, container: container, offset: 0, ended: false, closing: false, ws: null, retries: 0 };
+    // Two real buttons side by side (a button inside a button is not reachable from the keyboard).
+    tab.wrap = el('span', 'tab-wrap');
     tab.button = el('button', 'tab');
     tab.button.type = 'button';
     tab.button.setAttribute('role', 'tab');
-    tab.label = el('span', 'tab-label', container);
+    tab.label = el('span', 'tab-label', container === 'console' ? t('consoleName') : container);
     tab.dot = el('span', 'tab-dot');
-    var close = el('span', 'tab-close', '×');
-    close.title = 'Close this terminal (ends its shell)';
-    tab.button.append(tab.dot, tab.label, close);
-    tab.button.addEventListener('click', function (event) {
-      if (event.target === close) self.close(tab);
-      else self.select(tab);
+    tab.dot.setAttribute('aria-hidden', 'true');
+    var close = el('button', 'tab-close', '×');
+    close.type = 'button';
+    close.title = t('closeTerminal');
+    close.setAttribute('aria-label', t('closeTerminal') + ' — ' + container);
+    tab.button.append(tab.dot, tab.label);
+    tab.wrap.append(tab.button, close);
+    tab.button.addEventListener('click', function () {
+      self.select(tab);
+    });
+    close.addEventListener('click', function () {
+      self.close(tab);
     });
     tab.screen = el('div', 'screen');
     tab.screen.dataset.session = id;
-    this.o.tabs.appendChild(tab.button);
+    tab.screen.setAttribute('role', 'tabpanel');
+    this.o.tabs.appendChild(tab.wrap);
     this.o.screens.appendChild(tab.screen);
     this.o.empty.hidden = true;
 
@@ -186,7 +206,7 @@
         }
         if (message.type === 'ready') {
           tab.retries = 0;
-          if (resuming && message.lost) tab.term.write('\r\n\x1b[2m[netlabs] some output was lost while you were away\x1b[0m\r\n');
+          if (resuming && message.lost) tab.term.write('\r\n\x1b[2m[netlabs] ' + t('outputLost') + '\x1b[0m\r\n');
           tab.offset = message.offset;
           self.setState(tab, 'live', 'connected');
           self.fit(tab);
@@ -201,7 +221,7 @@
       if (tab.ws !== ws || tab.closing) return;
       tab.ws = null;
       var ending = ENDING_CODES[event.code];
-      if (ending) return self.markEnded(tab, event.reason || ending);
+      if (ending) return self.markEnded(tab, event.reason || t(ending));
       // Dropped, cut for reading too slowly, or refused: the session may still be there.
       self.setState(tab, 'connecting', 'reconnecting');
       self.reconnect(tab, RETRY_MS[Math.min(tab.retries, RETRY_MS.length - 1)]);
@@ -210,13 +230,13 @@
 
   TerminalTabs.prototype.reconnect = function (tab, delay) {
     var self = this;
-    if (++tab.retries > MAX_RETRIES) return this.markEnded(tab, 'connection lost');
+    if (++tab.retries > MAX_RETRIES) return this.markEnded(tab, t('terminalLost'));
     setTimeout(function () {
       if (tab.closing || tab.ended) return;
       self.o.api('POST', '/labs/' + self.o.labId + '/terminals/' + tab.id + '/reconnect', {}).then(
         function (res) {
           if (res.status === 201) return self.connect(tab, res.body.url, true);
-          if (res.status === 404) return self.markEnded(tab, 'ended while disconnected');
+          if (res.status === 404) return self.markEnded(tab, t('terminalEnded'));
           self.reconnect(tab, RETRY_MS[Math.min(tab.retries, RETRY_MS.length - 1)]);
         },
         function () {
@@ -226,11 +246,28 @@
     }, delay);
   };
 
+  /**
+   * A terminal that ended says why; when its container is gone (the student's own
+   * `docker rm`), it says so, and a Reopen button opens a new terminal once it is back.
+   */
   TerminalTabs.prototype.markEnded = function (tab, why) {
+    var self = this;
     tab.ended = true;
     this.setState(tab, 'ended', why);
-    tab.term.write('\r\n\x1b[2m[netlabs] ' + why + ' — close this tab or open a new terminal\x1b[0m\r\n');
     this.updateCount();
+    this.refresh().then(function () {
+      var gone = self.states && self.states[tab.container] && self.states[tab.container] !== 'running';
+      var reason = gone ? t('terminalGone', { c: tab.container }) : why;
+      tab.term.write('\r\n\x1b[2m[netlabs] ' + reason + ' — ' + t('closeOrReopen') + '\x1b[0m\r\n');
+      if (tab.reopen) return;
+      tab.reopen = el('button', 'reopen', t('reopen'));
+      tab.reopen.type = 'button';
+      tab.reopen.addEventListener('click', function () {
+        self.close(tab);
+        self.open(tab.container);
+      });
+      tab.screen.prepend(tab.reopen);
+    });
   };
 
   /** Closing a tab ends its shell: the socket closes with 1000 (or the session is deleted). */
@@ -239,7 +276,7 @@
     if (tab.ws && tab.ws.readyState === WebSocket.OPEN) tab.ws.close(1000, 'tab closed');
     else if (!tab.ended) this.o.api('DELETE', '/labs/' + this.o.labId + '/terminals/' + tab.id);
     tab.term.dispose();
-    tab.button.remove();
+    tab.wrap.remove();
     tab.screen.remove();
     this.tabs = this.tabs.filter(function (t) { return t !== tab; });
     if (this.active === tab) this.active = null;
