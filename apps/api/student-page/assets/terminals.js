@@ -67,6 +67,10 @@
       var firstRunning = res.body.containers.filter(function (c) { return c.state === 'running'; })[0];
       picker.value = current && res.body.containers.some(function (c) { return c.name === current && c.state === 'running'; }) ? current : firstRunning ? firstRunning.name : '';
       self.o.openButton.disabled = !firstRunning;
+      // Tab names follow the page's language.
+      self.tabs.forEach(function (tab) {
+        if (tab.container === 'console') tab.label.textContent = t('consoleName');
+      });
       var restored = 0;
       if (restore) {
         res.body.sessions.forEach(function (s) {
@@ -142,6 +146,8 @@
       cursorBlink: true,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
       fontSize: 14,
+      // Room below the baseline, or underscores (chat_serveur) are clipped.
+      lineHeight: 1.15,
       scrollback: 5000,
       theme: { background: '#0f1720', foreground: '#d8dee9', cursor: '#7dd3fc', selectionBackground: '#33415588' },
     });
