@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
@@ -7,6 +7,7 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
 import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service';
+import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
@@ -53,25 +54,24 @@ export class LabsService {
   }
 
   async remove(actor: Actor, labId: string) {
-    await this.load(actor, labId);
-    await this.queue.enqueue(JobName.TeardownLab, { labId, reason: 'deleted' }, { jobId: `teardown-${labId}` });
+    const lab = await this.load(actor, labId);
+    await this.queue.enqueue(JobName.TeardownLab, { labId, reason: 'deleted' }, { jobId: labJobIds.teardown(lab, 'deleted') });
     return { id: labId, status: 'destroying' };
   }
 
   /** A fresh lab for the student, progress kept (202: provisioning runs on the worker). */
   async reset(actor: Actor, labId: string, replay: boolean) {
     const lab = await this.load(actor, labId);
-    if (!(await this.labs.beginReset(labId, lab.class.labTtlMinutes))) {
-      throw new ConflictException(`lab ${labId} is ${lab.status}; only a ready, failed or ended lab of a live class can be reset`);
-    }
-    await this.queue.enqueue(JobName.ResetLab, { labId, replay }, { jobId: `reset-${labId}-${Date.now()}` });
+    const generation = await this.labs.beginReset(labId);
+    if (generation === null) throw this.whyNoReset(lab);
+    await this.queue.enqueue(JobName.ResetLab, { labId, replay }, { jobId: labJobIds.reset({ id: labId, generation }) });
     return { id: labId, status: 'provisioning', replay };
   }
 
-  /** Moves a lab's expiry later (instructors). */
+  /** Moves a lab's expiry later (instructors): the only way past the class's lab TTL. */
   async extend(labId: string, minutes: number) {
     const expiresAt = await this.labs.extend(labId, minutes);
-    if (!expiresAt) throw new NotFoundException(`lab ${labId} not found or already ended`);
+    if (!expiresAt) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
     return { id: labId, expiresAt };
   }
 
@@ -128,6 +128,20 @@ export class LabsService {
       if (/not ready|not found/.test(error.message)) throw new ConflictException(error.message);
       throw new ServiceUnavailableException(`the lab's Docker host could not do it: ${error.message}`);
     }
+  }
+
+  /** Why beginReset refused, most final reason first. */
+  private whyNoReset(lab: { id: string; status: string; expiresAt: Date | null; class: { id: string; deletedAt: Date | null } }): HttpException {
+    if (lab.class.deletedAt) {
+      // 409 like every other "not in a state for this" answer, saying the final reason.
+      return new ConflictException(`class ${lab.class.id} was deleted at ${lab.class.deletedAt.toISOString()}: its labs cannot be reset`);
+    }
+    if (lab.expiresAt && lab.expiresAt.getTime() <= Date.now()) {
+      return new ConflictException(
+        `lab ${lab.id} expired at ${lab.expiresAt.toISOString()}: the class's lab time is a hard limit that a reset does not renew; ask your instructor to extend it`,
+      );
+    }
+    return new ConflictException(`lab ${lab.id} is ${lab.status}; only a ready, failed or ended lab can be reset`);
   }
 
   private pending(labId: string, stepId: string, jobId: string) {
