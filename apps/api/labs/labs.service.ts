@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, HttpException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpException, HttpStatus, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
@@ -7,8 +7,9 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
 import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service';
+import { LabStepSlots } from '../../../libs/queue/lab-step-slots';
 import { labJobIds } from '../../../libs/queue/job-ids';
-import { JobName, QueueName } from '../../../libs/queue/jobs';
+import { JobName, type JobPayloads, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
 
@@ -21,6 +22,7 @@ export class LabsService {
     private readonly runner: LabRunner,
     private readonly queue: JobQueue,
     private readonly students: StudentRepository,
+    private readonly slots: LabStepSlots,
   ) {}
 
   async get(actor: Actor, labId: string, lang: 'fr' | 'en') {
@@ -90,7 +92,7 @@ export class LabsService {
   /** Runs a step's reference solution on the worker and waits for its output (or answers pending). */
   async runStep(actor: Actor, labId: string, stepId: string) {
     await this.readyLabWithStep(actor, labId, stepId);
-    const outcome = await this.onWorker(() => this.queue.enqueueAndWait(JobName.RunStep, { labId, stepId }, this.config.STEP_WAIT_MS, { attempts: 1 }));
+    const outcome = await this.stepJob(JobName.RunStep, { labId, stepId });
     return outcome.done ? { status: 200, body: outcome.result } : { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
   }
 
@@ -99,7 +101,7 @@ export class LabsService {
     const { definition } = await this.readyLabWithStep(actor, labId, stepId);
     const problem = this.runner.validateAnswer(definition, stepId, answer);
     if (problem) throw new BadRequestException(problem);
-    const outcome = await this.onWorker(() => this.queue.enqueueAndWait(JobName.VerifyStep, { labId, stepId, answer }, this.config.STEP_WAIT_MS, { attempts: 1 }));
+    const outcome = await this.stepJob(JobName.VerifyStep, { labId, stepId, answer });
     if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
     const { attemptId: _attemptId, ...result } = outcome.result;
     return { status: 200, body: result };
@@ -117,6 +119,27 @@ export class LabsService {
     }
     if (job.state === 'failed') return { state: 'failed', step: data.stepId, message: job.failedReason };
     return { state: 'pending', step: data.stepId };
+  }
+
+  /**
+   * Queues a run/verify in one of the lab's slots (the worker frees it when the job ends)
+   * and waits for its result; 429 when the lab already has STEP_JOBS_PER_LAB in flight.
+   */
+  private async stepJob<N extends JobName.RunStep | JobName.VerifyStep>(name: N, data: JobPayloads[N]) {
+    const jobId = await this.slots.take(data.labId);
+    if (!jobId) {
+      throw new HttpException(
+        `lab ${data.labId} already has ${this.slots.perLab} run/verify requests in progress; wait for their answers (or their result links), then try again`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    try {
+      return await this.onWorker(() => this.queue.enqueueAndWait(name, data, this.config.STEP_WAIT_MS, { attempts: 1, jobId }));
+    } catch (error) {
+      // A job the worker ran has given its slot back already; one never queued must not keep it.
+      if (!(error instanceof HttpException)) await this.slots.release(data.labId, jobId).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** A failed step job becomes a clear answer: 409 when the lab changed under it, 503 when its host is unreachable. */
