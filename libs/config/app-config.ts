@@ -99,6 +99,11 @@ const schema = z.object({
   STEP_WAIT_MS: z.coerce.number().int().min(0).default(20000),
   PROVISION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   STEP_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  /**
+   * Run/verify jobs one lab may have queued or running at once; more are refused with 429.
+   * Keeps one student's slow or hanging checks from taking every step worker.
+   */
+  STEP_JOBS_PER_LAB: z.coerce.number().int().min(1).max(20).default(2),
   /** BullMQ lock: a job whose worker died is picked up again after about this long. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30000),
   RATE_LIMIT_STUDENT: z.coerce.number().int().min(1).default(300),

@@ -51,8 +51,16 @@ export class ClassRepository {
     });
   }
 
-  async markDeleted(id: string): Promise<void> {
-    await this.prisma.class.update({ where: { id }, data: { deletedAt: new Date() } });
-    await this.prisma.student.updateMany({ where: { classId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+  /**
+   * Marks the class deleted and revokes its students' tokens, once: a class already
+   * deleted keeps its first deletedAt. Returns the deletedAt in force.
+   */
+  async markDeleted(id: string): Promise<Date> {
+    return this.prisma.$transaction(async (tx) => {
+      const now = new Date();
+      const { count } = await tx.class.updateMany({ where: { id, deletedAt: null }, data: { deletedAt: now } });
+      if (count === 1) await tx.student.updateMany({ where: { classId: id, revokedAt: null }, data: { revokedAt: now } });
+      return (await tx.class.findUniqueOrThrow({ where: { id }, select: { deletedAt: true } })).deletedAt!;
+    });
   }
 }

@@ -71,10 +71,10 @@ export class LabRepository {
     ]);
   }
 
-  /** Labs past their expiry or idle timeout, with the reason to record. */
-  findReapable(now = new Date()): Promise<{ id: string; reason: 'expired' | 'idle' }[]> {
+  /** Labs past their expiry or idle timeout, with the reason to record and their generation (for the job id). */
+  findReapable(now = new Date()): Promise<{ id: string; generation: number; reason: 'expired' | 'idle' }[]> {
     return this.prisma.$queryRaw`
-      SELECT l.id::text AS id,
+      SELECT l.id::text AS id, l.generation,
              CASE WHEN l."expiresAt" < ${now} THEN 'expired' ELSE 'idle' END AS reason
         FROM "Lab" l JOIN "Class" c ON c.id = l."classId"
        WHERE l.status = 'ready'
@@ -85,7 +85,7 @@ export class LabRepository {
   findStuck(olderThanMs: number) {
     return this.prisma.lab.findMany({
       where: { status: { in: [LabStatus.provisioning, LabStatus.destroying] }, updatedAt: { lt: new Date(Date.now() - olderThanMs) } },
-      select: { id: true, status: true, endReason: true },
+      select: { id: true, status: true, endReason: true, generation: true },
     });
   }
 
@@ -95,23 +95,35 @@ export class LabRepository {
   }
 
   /**
-   * Puts a lab back to provisioning for a reset: allowed from ready, failed or destroyed
-   * (an expired lab can be brought back) while its class exists. Returns false otherwise.
+   * Puts a lab back to provisioning for a reset and starts its next generation: allowed
+   * from ready, failed or destroyed (an idle lab can be brought back) while its class
+   * exists and its expiry has not passed. The expiry is kept: the class TTL is a hard cap
+   * that only an instructor's extend moves. Returns the new generation, or null when
+   * the lab may not be reset.
    */
-  async beginReset(id: string, ttlMinutes: number): Promise<boolean> {
-    const { count } = await this.prisma.lab.updateMany({
-      where: { id, status: { in: [LabStatus.ready, LabStatus.failed, LabStatus.destroyed] }, class: { deletedAt: null } },
-      data: {
-        status: LabStatus.provisioning,
-        failureReason: null,
-        endReason: null,
-        readyAt: null,
-        destroyedAt: null,
-        lastActivityAt: new Date(),
-        expiresAt: new Date(Date.now() + ttlMinutes * 60_000),
-      },
+  async beginReset(id: string, now = new Date()): Promise<number | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.lab.updateMany({
+        where: {
+          id,
+          status: { in: [LabStatus.ready, LabStatus.failed, LabStatus.destroyed] },
+          class: { deletedAt: null },
+          OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+        },
+        data: {
+          status: LabStatus.provisioning,
+          generation: { increment: 1 },
+          failureReason: null,
+          endReason: null,
+          readyAt: null,
+          destroyedAt: null,
+          lastActivityAt: now,
+        },
+      });
+      if (count !== 1) return null;
+      // Our update holds the row's lock until commit: nobody else can have moved it since.
+      return (await tx.lab.findUniqueOrThrow({ where: { id }, select: { generation: true } })).generation;
     });
-    return count === 1;
   }
 
   /** A host stopped answering: its live labs are reported lost (their objects are cleaned when it returns). */
@@ -123,10 +135,14 @@ export class LabRepository {
     return count;
   }
 
-  /** Moves the expiry of a live lab. */
+  /**
+   * Moves a lab's expiry later, from now or from its current expiry, whichever is later.
+   * Allowed for an ended lab too (an expired lab can then be reset), never in a deleted
+   * class. Returns null when the lab is unknown or its class was deleted.
+   */
   async extend(id: string, minutes: number): Promise<Date | null> {
-    const lab = await this.prisma.lab.findUnique({ where: { id }, select: { expiresAt: true, status: true } });
-    if (!lab || lab.status === LabStatus.destroyed || lab.status === LabStatus.destroying) return null;
+    const lab = await this.prisma.lab.findUnique({ where: { id }, select: { expiresAt: true, class: { select: { deletedAt: true } } } });
+    if (!lab || lab.class.deletedAt) return null;
     const base = Math.max(Date.now(), lab.expiresAt?.getTime() ?? Date.now());
     const expiresAt = new Date(base + minutes * 60_000);
     await this.prisma.lab.update({ where: { id }, data: { expiresAt } });

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JobQueue } from './job-queue.service';
+import { LabStepSlots } from './lab-step-slots';
 import { QueueName } from './jobs';
 import { redisConnection } from './redis-connection';
 
@@ -19,7 +20,7 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     }),
     ...queues,
   ],
-  providers: [JobQueue],
-  exports: [JobQueue, ...queues],
+  providers: [JobQueue, LabStepSlots],
+  exports: [JobQueue, LabStepSlots, ...queues],
 })
 export class QueueModule {}

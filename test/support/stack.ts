@@ -57,6 +57,11 @@ export class TestStack {
     await waitFor('the API to answer /health', async () => (await fetch(`${this.apiUrl}/health`)).ok, { timeoutMs: 30_000 });
   }
 
+  /** The worker process's pid (to read its memory from /proc). */
+  get workerPid(): number | undefined {
+    return this.worker?.pid;
+  }
+
   startWorker(): void {
     this.worker = this.spawn('worker', 'dist/apps/worker/main.js');
   }

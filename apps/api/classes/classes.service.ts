@@ -3,6 +3,7 @@ import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { ClassRepository } from '../../../libs/persistence/class.repository';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName } from '../../../libs/queue/jobs';
 import { hashToken, newLabPrefix, newStudentToken } from '../common/tokens';
 import type { CreateClassBody } from './class.schemas';
@@ -40,7 +41,7 @@ export class ClassesService {
       students,
     });
     try {
-      await Promise.all(created.labs.map(({ lab }) => this.queue.enqueue(JobName.ProvisionLab, { labId: lab.id }, { jobId: `provision-${lab.id}` })));
+      await Promise.all(created.labs.map(({ lab }) => this.queue.enqueue(JobName.ProvisionLab, { labId: lab.id }, { jobId: labJobIds.provision(lab) })));
     } catch (error) {
       // Without a queue no lab would ever become ready: fail them now rather than leave them pending forever.
       this.logger.error(`could not queue provisioning for class ${created.class.id}: ${String(error)}`);
@@ -104,13 +105,17 @@ export class ClassesService {
     };
   }
 
-  /** Revokes the students' tokens and queues the teardown of every lab. */
+  /**
+   * Revokes the students' tokens and queues the teardown of every lab. Idempotent: a
+   * class already deleted keeps its first deletedAt (returned), and the teardowns of labs
+   * not yet destroyed are queued again under the same ids, which BullMQ dedupes.
+   */
   async remove(id: string) {
     const found = await this.classes.findById(id);
     if (!found) throw new NotFoundException(`class ${id} not found`);
-    await this.classes.markDeleted(id);
+    const deletedAt = await this.classes.markDeleted(id);
     const live = found.labs.filter((lab) => lab.status !== 'destroyed');
-    await Promise.all(live.map((lab) => this.queue.enqueue(JobName.TeardownLab, { labId: lab.id, reason: 'deleted' }, { jobId: `teardown-${lab.id}` })));
-    return { id, status: 'deleting', labs: live.length };
+    await Promise.all(live.map((lab) => this.queue.enqueue(JobName.TeardownLab, { labId: lab.id, reason: 'deleted' }, { jobId: labJobIds.teardown(lab, 'deleted') })));
+    return { id, status: 'deleting', deletedAt, labs: live.length };
   }
 }

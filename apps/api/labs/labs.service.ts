@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpException, HttpStatus, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
@@ -7,7 +7,9 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
 import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service';
-import { JobName, QueueName } from '../../../libs/queue/jobs';
+import { LabStepSlots } from '../../../libs/queue/lab-step-slots';
+import { labJobIds } from '../../../libs/queue/job-ids';
+import { JobName, type JobPayloads, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
 
@@ -20,6 +22,7 @@ export class LabsService {
     private readonly runner: LabRunner,
     private readonly queue: JobQueue,
     private readonly students: StudentRepository,
+    private readonly slots: LabStepSlots,
   ) {}
 
   async get(actor: Actor, labId: string, lang: 'fr' | 'en') {
@@ -53,25 +56,24 @@ export class LabsService {
   }
 
   async remove(actor: Actor, labId: string) {
-    await this.load(actor, labId);
-    await this.queue.enqueue(JobName.TeardownLab, { labId, reason: 'deleted' }, { jobId: `teardown-${labId}` });
+    const lab = await this.load(actor, labId);
+    await this.queue.enqueue(JobName.TeardownLab, { labId, reason: 'deleted' }, { jobId: labJobIds.teardown(lab, 'deleted') });
     return { id: labId, status: 'destroying' };
   }
 
   /** A fresh lab for the student, progress kept (202: provisioning runs on the worker). */
   async reset(actor: Actor, labId: string, replay: boolean) {
     const lab = await this.load(actor, labId);
-    if (!(await this.labs.beginReset(labId, lab.class.labTtlMinutes))) {
-      throw new ConflictException(`lab ${labId} is ${lab.status}; only a ready, failed or ended lab of a live class can be reset`);
-    }
-    await this.queue.enqueue(JobName.ResetLab, { labId, replay }, { jobId: `reset-${labId}-${Date.now()}` });
+    const generation = await this.labs.beginReset(labId);
+    if (generation === null) throw this.whyNoReset(lab);
+    await this.queue.enqueue(JobName.ResetLab, { labId, replay }, { jobId: labJobIds.reset({ id: labId, generation }) });
     return { id: labId, status: 'provisioning', replay };
   }
 
-  /** Moves a lab's expiry later (instructors). */
+  /** Moves a lab's expiry later (instructors): the only way past the class's lab TTL. */
   async extend(labId: string, minutes: number) {
     const expiresAt = await this.labs.extend(labId, minutes);
-    if (!expiresAt) throw new NotFoundException(`lab ${labId} not found or already ended`);
+    if (!expiresAt) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
     return { id: labId, expiresAt };
   }
 
@@ -90,7 +92,7 @@ export class LabsService {
   /** Runs a step's reference solution on the worker and waits for its output (or answers pending). */
   async runStep(actor: Actor, labId: string, stepId: string) {
     await this.readyLabWithStep(actor, labId, stepId);
-    const outcome = await this.onWorker(() => this.queue.enqueueAndWait(JobName.RunStep, { labId, stepId }, this.config.STEP_WAIT_MS, { attempts: 1 }));
+    const outcome = await this.stepJob(JobName.RunStep, { labId, stepId });
     return outcome.done ? { status: 200, body: outcome.result } : { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
   }
 
@@ -99,7 +101,7 @@ export class LabsService {
     const { definition } = await this.readyLabWithStep(actor, labId, stepId);
     const problem = this.runner.validateAnswer(definition, stepId, answer);
     if (problem) throw new BadRequestException(problem);
-    const outcome = await this.onWorker(() => this.queue.enqueueAndWait(JobName.VerifyStep, { labId, stepId, answer }, this.config.STEP_WAIT_MS, { attempts: 1 }));
+    const outcome = await this.stepJob(JobName.VerifyStep, { labId, stepId, answer });
     if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
     const { attemptId: _attemptId, ...result } = outcome.result;
     return { status: 200, body: result };
@@ -119,6 +121,27 @@ export class LabsService {
     return { state: 'pending', step: data.stepId };
   }
 
+  /**
+   * Queues a run/verify in one of the lab's slots (the worker frees it when the job ends)
+   * and waits for its result; 429 when the lab already has STEP_JOBS_PER_LAB in flight.
+   */
+  private async stepJob<N extends JobName.RunStep | JobName.VerifyStep>(name: N, data: JobPayloads[N]) {
+    const jobId = await this.slots.take(data.labId);
+    if (!jobId) {
+      throw new HttpException(
+        `lab ${data.labId} already has ${this.slots.perLab} run/verify requests in progress; wait for their answers (or their result links), then try again`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    try {
+      return await this.onWorker(() => this.queue.enqueueAndWait(name, data, this.config.STEP_WAIT_MS, { attempts: 1, jobId }));
+    } catch (error) {
+      // A job the worker ran has given its slot back already; one never queued must not keep it.
+      if (!(error instanceof HttpException)) await this.slots.release(data.labId, jobId).catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** A failed step job becomes a clear answer: 409 when the lab changed under it, 503 when its host is unreachable. */
   private async onWorker<T>(call: () => Promise<T>): Promise<T> {
     try {
@@ -128,6 +151,20 @@ export class LabsService {
       if (/not ready|not found/.test(error.message)) throw new ConflictException(error.message);
       throw new ServiceUnavailableException(`the lab's Docker host could not do it: ${error.message}`);
     }
+  }
+
+  /** Why beginReset refused, most final reason first. */
+  private whyNoReset(lab: { id: string; status: string; expiresAt: Date | null; class: { id: string; deletedAt: Date | null } }): HttpException {
+    if (lab.class.deletedAt) {
+      // 409 like every other "not in a state for this" answer, saying the final reason.
+      return new ConflictException(`class ${lab.class.id} was deleted at ${lab.class.deletedAt.toISOString()}: its labs cannot be reset`);
+    }
+    if (lab.expiresAt && lab.expiresAt.getTime() <= Date.now()) {
+      return new ConflictException(
+        `lab ${lab.id} expired at ${lab.expiresAt.toISOString()}: the class's lab time is a hard limit that a reset does not renew; ask your instructor to extend it`,
+      );
+    }
+    return new ConflictException(`lab ${lab.id} is ${lab.status}; only a ready, failed or ended lab can be reset`);
   }
 
   private pending(labId: string, stepId: string, jobId: string) {

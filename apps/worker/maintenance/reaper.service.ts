@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { labJobIds } from '../../../libs/queue/job-ids';
 import { type JobResults, JobName } from '../../../libs/queue/jobs';
 
 /** Queues the teardown of labs past their expiry or idle for too long. */
@@ -15,8 +16,8 @@ export class ReaperService {
 
   async reap(): Promise<JobResults[JobName.ReapLabs]> {
     const due = await this.labs.findReapable();
-    for (const { id, reason } of due) {
-      await this.queue.enqueue(JobName.TeardownLab, { labId: id, reason }, { jobId: `teardown-${id}-${reason}` });
+    for (const lab of due) {
+      await this.queue.enqueue(JobName.TeardownLab, { labId: lab.id, reason: lab.reason }, { jobId: labJobIds.teardown(lab, lab.reason) });
     }
     if (due.length) this.logger.log(`reaping ${due.length} labs (${due.map((d) => d.reason).join(', ')})`);
     return { outcome: 'done', reaped: due.length };

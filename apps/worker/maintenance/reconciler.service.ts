@@ -8,6 +8,7 @@ import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
+import { labJobIds } from '../../../libs/queue/job-ids';
 import { type EndReason, type JobResults, JobName } from '../../../libs/queue/jobs';
 import { LABEL_DEPLOYMENT, scopeOf } from '../../../libs/docker/lab-scope';
 import { LabConsoleService } from '../provisioning/lab-console.service';
@@ -89,15 +90,20 @@ export class ReconcilerService {
   /**
    * A lab still provisioning (or destroying) long after its last change may have lost its
    * job (Redis restarted without persistence): queue it again. Ids are the ones the API
-   * uses, so a job that is merely slow is not duplicated.
+   * uses for the lab's generation, so a job that is merely slow is not duplicated; a lab
+   * provisioning after a reset gets its reset job back (without replay: what the
+   * student asked is not kept outside Redis).
    */
   private async requeueStuckLabs(): Promise<number> {
     let requeued = 0;
     for (const lab of await this.labs.findStuck(this.config.STUCK_AFTER_MS)) {
+      const reason = (lab.endReason as EndReason | null) ?? 'deleted';
       const added =
-        lab.status === LabStatus.provisioning
-          ? await this.queue.ensure(JobName.ProvisionLab, { labId: lab.id }, `provision-${lab.id}`)
-          : await this.queue.ensure(JobName.TeardownLab, { labId: lab.id, reason: (lab.endReason as EndReason | null) ?? 'deleted' }, `teardown-${lab.id}`);
+        lab.status !== LabStatus.provisioning
+          ? await this.queue.ensure(JobName.TeardownLab, { labId: lab.id, reason }, labJobIds.teardown(lab, reason))
+          : lab.generation > 0
+            ? await this.queue.ensure(JobName.ResetLab, { labId: lab.id, replay: false }, labJobIds.reset(lab))
+            : await this.queue.ensure(JobName.ProvisionLab, { labId: lab.id }, labJobIds.provision(lab));
       if (added) {
         requeued++;
         this.logger.warn(`lab ${lab.id} was ${lab.status} with no job: queued again`);

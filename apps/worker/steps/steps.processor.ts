@@ -1,5 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
+import { LabStepSlots } from '../../../libs/queue/lab-step-slots';
 import { type JobPayloads, type JobResults, JobName, PermanentJobError, QueueName } from '../../../libs/queue/jobs';
 import { workerOptions } from '../worker-options';
 import { StepsService } from './steps.service';
@@ -7,11 +8,23 @@ import { StepsService } from './steps.service';
 /** Consumes the `steps` queue: a student's run and verify requests. */
 @Processor(QueueName.Steps, workerOptions('STEP_CONCURRENCY'))
 export class StepsProcessor extends WorkerHost {
-  constructor(private readonly steps: StepsService) {
+  constructor(
+    private readonly steps: StepsService,
+    private readonly slots: LabStepSlots,
+  ) {
     super();
   }
 
   async process(job: Job): Promise<JobResults[JobName.RunStep] | JobResults[JobName.VerifyStep]> {
+    try {
+      return await this.dispatch(job);
+    } finally {
+      // Before the result is published: a student who waits for each answer never meets the per-lab limit.
+      await this.slots.release((job.data as { labId: string }).labId, job.id!);
+    }
+  }
+
+  private dispatch(job: Job): Promise<JobResults[JobName.RunStep] | JobResults[JobName.VerifyStep]> {
     switch (job.name) {
       case JobName.RunStep: {
         const { labId, stepId } = (job as Job<JobPayloads[JobName.RunStep]>).data;

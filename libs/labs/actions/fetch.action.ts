@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDuration, sleep } from '../deadline';
-import { type HttpOutcome, httpGetFromHost, httpGetInContainer } from '../http-probe';
+import { type HttpOutcome, httpGetFromHost, httpGetInContainer, truncationNote } from '../http-probe';
 import { HOST_PORTS, hostPortSchema } from '../lab-context';
 import { httpTargetSchema, resolveTargetUrl } from '../checks/http-from-container.check';
 import { type ActionEnv, type ActionImpl, StepActionError } from './action';
@@ -32,6 +32,7 @@ async function untilAnswered(env: ActionEnv, signal: AbortSignal, get: () => Pro
 function show(env: ActionEnv, url: string, outcome: HttpOutcome): void {
   if (outcome.ok) {
     env.transcript.output(outcome.body, 30);
+    if (outcome.truncated) env.transcript.output(truncationNote(outcome).trim());
     return;
   }
   env.transcript.output(outcome.error);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ContainerInfo } from '../../docker/tenant-docker';
 import { formatDuration } from '../deadline';
-import { httpGetInContainer } from '../http-probe';
+import { httpGetInContainer, truncationNote } from '../http-probe';
 import { type CheckEnv, type CheckImpl, checkBaseFields, fail, pass, regexSource, tail } from './check';
 
 /** Who to GET: another container by its live IP (looked up at check time), or a host name. */
@@ -70,9 +70,10 @@ export const httpFromContainerCheck: CheckImpl<HttpFromContainerCheckSpec> = {
       return fail(`${subject}: neither curl nor wget is installed — install curl in it: apt-get update && apt-get install -y curl`);
     }
     if (!outcome.ok) return fail(`${subject} could not fetch ${resolved.url}: ${outcome.timedOut ? 'timed out, ' : ''}${outcome.error}${hint}`);
+    const cut = truncationNote(outcome);
     if (spec.bodyMatches && !new RegExp(spec.bodyMatches, 'i').test(outcome.body)) {
-      return fail(`${subject} fetched ${resolved.url} but not the expected page (no "${spec.bodyMatches}" in "${tail(outcome.body, 3, 120)}")${hint}`);
+      return fail(`${subject} fetched ${resolved.url} but not the expected page (no "${spec.bodyMatches}" in "${tail(outcome.body, 3, 120)}")${cut}${hint}`);
     }
-    return pass(`${subject} fetched ${resolved.url}${spec.bodyMatches ? ` and got the expected page ("${spec.bodyMatches}")` : ''}`);
+    return pass(`${subject} fetched ${resolved.url}${spec.bodyMatches ? ` and got the expected page ("${spec.bodyMatches}")` : ''}${cut}`);
   },
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDuration } from '../deadline';
-import { httpGetFromHost } from '../http-probe';
+import { httpGetFromHost, truncationNote } from '../http-probe';
 import { HOST_PORTS, hostPortSchema } from '../lab-context';
 import type { LabValues } from '../lab-values';
 import { type CheckImpl, checkBaseFields, fail, pass, regexSource, tail } from './check';
@@ -37,9 +37,10 @@ export const httpFromHostCheck: CheckImpl<HttpFromHostCheckSpec> = {
     if (!outcome.ok) return fail(`${url}: ${outcome.timedOut ? 'timed out, ' : ''}${outcome.error}${hint}`);
     const status = outcome.status ?? 0;
     if (status < 200 || status >= 300) return fail(`${url}: answered HTTP ${status}, expected 200${hint}`);
+    const cut = truncationNote(outcome);
     if (spec.bodyMatches && !new RegExp(spec.bodyMatches, 'i').test(outcome.body)) {
-      return fail(`${url}: answered HTTP ${outcome.status} but not with the expected page (no "${spec.bodyMatches}" in "${tail(outcome.body, 3, 120)}")${hint}`);
+      return fail(`${url}: answered HTTP ${outcome.status} but not with the expected page (no "${spec.bodyMatches}" in "${tail(outcome.body, 3, 120)}")${cut}${hint}`);
     }
-    return pass(`${url}: answered HTTP ${outcome.status}${spec.bodyMatches ? ` with the expected page ("${spec.bodyMatches}")` : ''}`);
+    return pass(`${url}: answered HTTP ${outcome.status}${spec.bodyMatches ? ` with the expected page ("${spec.bodyMatches}")` : ''}${cut}`);
   },
 };
