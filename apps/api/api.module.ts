@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config';
 import { ConfigModule } from '../../libs/config/config.module';
@@ -12,6 +12,7 @@ import { ClassesService } from './classes/classes.service';
 import { AuditInterceptor } from './common/audit.interceptor';
 import { AuthGuard, TokenResolver } from './common/auth.guard';
 import { rateLimitOptions } from './common/rate-limit';
+import { TextInputPipe } from './common/text-input.pipe';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -43,6 +44,8 @@ import { TerminalsModule } from './terminals/terminals.module';
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
+    // Before every other pipe: no body, param or query string Postgres cannot store gets further.
+    { provide: APP_PIPE, useClass: TextInputPipe },
   ],
 })
 export class ApiModule {}

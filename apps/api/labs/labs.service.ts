@@ -10,6 +10,7 @@ import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service'
 import { JobName, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
+import { InternalFailure } from '../common/internal-failure';
 
 @Injectable()
 export class LabsService {
@@ -119,14 +120,18 @@ export class LabsService {
     return { state: 'pending', step: data.stepId };
   }
 
-  /** A failed step job becomes a clear answer: 409 when the lab changed under it, 503 when its host is unreachable. */
+  /**
+   * A failed step job becomes a clear answer: 409 when the lab changed under it, else 503.
+   * The worker's message may be anyone's (the engine's, Postgres', a bug's) and may hold
+   * internals: it goes to the log, the student gets a request id.
+   */
   private async onWorker<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (!(error instanceof JobFailedError)) throw error;
       if (/not ready|not found/.test(error.message)) throw new ConflictException(error.message);
-      throw new ServiceUnavailableException(`the lab's Docker host could not do it: ${error.message}`);
+      throw new InternalFailure(503, 'NetLabs could not carry out this step; try again in a moment', `step job failed: ${error.message}`);
     }
   }
 
