@@ -10,8 +10,10 @@ import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
 import { ClassesService } from './classes/classes.service';
 import { AuditInterceptor } from './common/audit.interceptor';
-import { AuthGuard, TokenResolver } from './common/auth.guard';
+import { AuthGuard } from './common/auth.guard';
+import { AuthModule } from './common/auth.module';
 import { rateLimitOptions } from './common/rate-limit';
+import { RateLimitStore } from './common/rate-limit.store';
 import { TextInputPipe } from './common/text-input.pipe';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { HealthController } from './health/health.controller';
@@ -31,15 +33,20 @@ import { TerminalsModule } from './terminals/terminals.module';
     LabsModule,
     TerminalsModule,
     StudentPageModule,
-    ThrottlerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => rateLimitOptions(config) }),
+    AuthModule,
+    ThrottlerModule.forRootAsync({
+      imports: [AuthModule],
+      inject: [APP_CONFIG, RateLimitStore],
+      useFactory: (config: AppConfig, store: RateLimitStore) => rateLimitOptions(config, store),
+    }),
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController],
   providers: [
-    TokenResolver,
     HealthService,
     ClassesService,
     LabsService,
-    // Order matters: authentication first, so that the rate limit knows who is calling.
+    // Order matters: authentication first (it limits requests without a valid token per
+    // address before any lookup), so that the per-token rate limit knows who is calling.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LabsModule } from '../../../libs/labs/labs.module';
 import { PersistenceModule } from '../../../libs/persistence/persistence.module';
-import { TokenResolver } from '../common/auth.guard';
+import { AuthModule } from '../common/auth.module';
 import { TerminalGateway } from './terminal.gateway';
 import { TerminalRegistry } from './terminal.registry';
 import { TerminalsController } from './terminals.controller';
@@ -9,9 +9,9 @@ import { TerminalsService } from './terminals.service';
 
 /** Web terminals: REST to create sessions, a WebSocket on the API's HTTP server to run them. */
 @Module({
-  imports: [PersistenceModule, LabsModule],
+  imports: [PersistenceModule, LabsModule, AuthModule],
   controllers: [TerminalsController],
-  // TokenResolver again here (it is stateless): the upgrade checks tokens outside Nest's guards.
-  providers: [TokenResolver, TerminalRegistry, TerminalsService, TerminalGateway],
+  // AuthModule's TokenResolver: the upgrade checks tokens outside Nest's guards, under the same limits.
+  providers: [TerminalRegistry, TerminalsService, TerminalGateway],
 })
 export class TerminalsModule {}
