@@ -4,6 +4,7 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config';
 import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
+import { EventsModule } from '../../libs/events/events.module';
 import { LabsModule } from '../../libs/labs/labs.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
@@ -34,6 +35,7 @@ import { TerminalsModule } from './terminals/terminals.module';
     TerminalsModule,
     StudentPageModule,
     AuthModule,
+    EventsModule,
     ThrottlerModule.forRootAsync({
       imports: [AuthModule],
       inject: [APP_CONFIG, RateLimitStore],

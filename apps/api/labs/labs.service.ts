@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { LabEvents } from '../../../libs/events/lab-events';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
@@ -21,6 +22,7 @@ export class LabsService {
     private readonly runner: LabRunner,
     private readonly queue: JobQueue,
     private readonly students: StudentRepository,
+    private readonly events: LabEvents,
   ) {}
 
   async get(actor: Actor, labId: string, lang: 'fr' | 'en') {
@@ -76,15 +78,17 @@ export class LabsService {
     return { id: labId, expiresAt };
   }
 
-  /** A new token for the lab's student, returned once; the old one stops working. */
+  /** A new token for the lab's student, returned once; the old one stops working, and so do the terminals it opened. */
   async rotateToken(labId: string) {
     const token = newStudentToken();
     if (!(await this.students.rotateToken(labId, hashToken(token)))) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
+    await this.events.publish({ type: 'token-revoked', labId, why: 'rotated' });
     return { id: labId, token };
   }
 
   async revokeToken(labId: string) {
     if (!(await this.students.revokeToken(labId))) throw new NotFoundException(`lab ${labId} not found`);
+    await this.events.publish({ type: 'token-revoked', labId, why: 'revoked' });
     return { id: labId, revoked: true };
   }
 

@@ -12,7 +12,7 @@
   var RETRY_MS = [500, 1000, 2000, 4000, 8000, 15000];
   // About two minutes of trying: past the server's grace period the shell is gone anyway.
   var MAX_RETRIES = 12;
-  var ENDING_CODES = { 1000: 'ended', 4408: 'closed: idle', 1001: 'closed: NetLabs restarted', 4409: 'taken over by another page' };
+  var ENDING_CODES = { 1000: 'ended', 4401: 'closed: access token revoked', 4408: 'closed: idle', 1001: 'closed: NetLabs restarted', 4409: 'taken over by another page' };
   var encoder = new TextEncoder();
 
   function el(tag, className, text) {
