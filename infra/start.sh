@@ -8,11 +8,16 @@ bash infra/setup.sh
 export LAB_IMAGE_HTTPD="${LAB_IMAGE_HTTPD:-netlabs-local/httpd:2.4}"
 export LAB_IMAGE_UBUNTU="${LAB_IMAGE_UBUNTU:-netlabs-local/ubuntu:24.04}"
 export LAB_IMAGE_PULL="${LAB_IMAGE_PULL:-false}"
+# The token is never printed: this output often ends up in a log others can read.
+# Say where it is kept instead; the file is readable by its owner only.
 if [ -z "${ADMIN_TOKEN:-}" ]; then
   [ -f .netlabs-admin-token ] || (umask 077 && openssl rand -hex 24 > .netlabs-admin-token)
+  chmod 600 .netlabs-admin-token
   ADMIN_TOKEN=$(cat .netlabs-admin-token)
   export ADMIN_TOKEN
-  echo "[start] ADMIN_TOKEN read from .netlabs-admin-token: $ADMIN_TOKEN"
+  echo "[start] instructor token (ADMIN_TOKEN) kept in $(pwd)/.netlabs-admin-token (mode 600): TOKEN=\$(cat .netlabs-admin-token)"
+else
+  echo "[start] instructor token (ADMIN_TOKEN) taken from the environment"
 fi
 node dist/apps/worker/main.js &
 worker=$!

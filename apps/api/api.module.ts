@@ -1,17 +1,21 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config';
 import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
+import { EventsModule } from '../../libs/events/events.module';
 import { LabsModule } from '../../libs/labs/labs.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
 import { ClassesService } from './classes/classes.service';
 import { AuditInterceptor } from './common/audit.interceptor';
-import { AuthGuard, TokenResolver } from './common/auth.guard';
+import { AuthGuard } from './common/auth.guard';
+import { AuthModule } from './common/auth.module';
 import { rateLimitOptions } from './common/rate-limit';
+import { RateLimitStore } from './common/rate-limit.store';
+import { TextInputPipe } from './common/text-input.pipe';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
@@ -32,19 +36,27 @@ import { TerminalsModule } from './terminals/terminals.module';
     TerminalsModule,
     StudentPageModule,
     GatewayModule,
-    ThrottlerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => rateLimitOptions(config) }),
+    AuthModule,
+    EventsModule,
+    ThrottlerModule.forRootAsync({
+      imports: [AuthModule],
+      inject: [APP_CONFIG, RateLimitStore],
+      useFactory: (config: AppConfig, store: RateLimitStore) => rateLimitOptions(config, store),
+    }),
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController],
   providers: [
-    TokenResolver,
     HealthService,
     ClassesService,
     LabsService,
-    // Order matters: authentication first, so that the rate limit knows who is calling.
+    // Order matters: authentication first (it limits requests without a valid token per
+    // address before any lookup), so that the per-token rate limit knows who is calling.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
+    // Before every other pipe: no body, param or query string Postgres cannot store gets further.
+    { provide: APP_PIPE, useClass: TextInputPipe },
   ],
 })
 export class ApiModule {}

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { ApiModule } from './api.module';
+import { requestIds } from './common/request-id';
 import { HealthService } from './health/health.service';
 
 /** Thrown when a dependency is missing at start-up; its message names it. */
@@ -14,7 +15,9 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
     logger: options.logger ?? ['log', 'error', 'warn'],
     bodyParser: false,
   });
-  app.use(json({ limit: '256kb' }), jsonBodyErrors);
+  // Nothing says what the server runs on (Express would add X-Powered-By to every answer).
+  app.disable('x-powered-by');
+  app.use(requestIds, json({ limit: '256kb' }), jsonBodyErrors);
   app.enableShutdownHooks();
   const problem = await app.get(HealthService).startupProblem();
   if (problem) {

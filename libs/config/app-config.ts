@@ -108,6 +108,11 @@ const schema = z.object({
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30000),
   RATE_LIMIT_STUDENT: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_ADMIN: z.coerce.number().int().min(1).default(6000),
+  /**
+   * Requests without a valid token (none, wrong, revoked) allowed per client address and
+   * minute; past it the address is refused (429) before any token lookup.
+   */
+  RATE_LIMIT_ANON: z.coerce.number().int().min(1).default(60),
   REAP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** A lab provisioning or destroying for longer than this without change gets its job queued again. */
   STUCK_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),

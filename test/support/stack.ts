@@ -31,6 +31,8 @@ export class TestStack {
   apiUrl = '';
   private api?: ChildProcess;
   private worker?: ChildProcess;
+  /** More API processes of this same deployment (same database, Redis prefix and engine). */
+  private readonly moreApis: ChildProcess[] = [];
   private env: NodeJS.ProcessEnv = {};
   /** Classes this stack created: marked ended in the database at stop, so no later run's reconciler adopts them. */
   private readonly classIds: string[] = [];
@@ -66,6 +68,20 @@ export class TestStack {
     this.worker = this.spawn('worker', 'dist/apps/worker/main.js');
   }
 
+  /**
+   * Starts one more API process of this deployment on a port of its own, as a second
+   * replica behind a load balancer would run; returns its url.
+   */
+  async startAnotherApi(): Promise<string> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pipeLog(child, `api${this.moreApis.length + 2}`);
+    this.moreApis.push(child);
+    await waitFor('the second API to answer /health', async () => (await fetch(`${url}/health`)).ok, { timeoutMs: 30_000 });
+    return url;
+  }
+
   /** Kills the worker the hard way (no graceful shutdown), as a crash would. */
   async killWorker(): Promise<void> {
     const worker = this.worker;
@@ -76,10 +92,15 @@ export class TestStack {
   }
 
   async request<T = any>(method: string, urlPath: string, body?: unknown, token: string | null = this.adminToken): Promise<ApiResponse<T>> {
+    return this.requestAt(this.apiUrl, method, urlPath, body, token);
+  }
+
+  /** Same as request(), on the API process at `apiUrl` (see startAnotherApi). */
+  async requestAt<T = any>(apiUrl: string, method: string, urlPath: string, body?: unknown, token: string | null = this.adminToken): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.apiUrl}${urlPath}`, {
+    const response = await fetch(`${apiUrl}${urlPath}`, {
       method,
       headers,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -120,7 +141,7 @@ export class TestStack {
   }
 
   async stop(): Promise<void> {
-    for (const child of [this.api, this.worker]) {
+    for (const child of [this.api, ...this.moreApis, this.worker]) {
       if (child && child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -148,11 +169,15 @@ export class TestStack {
 
   private spawn(name: string, script: string): ChildProcess {
     const child = spawn(process.execPath, [script], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pipeLog(child, name);
+    return child;
+  }
+
+  private pipeLog(child: ChildProcess, name: string): void {
     mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-    return child;
   }
 }
 

@@ -1,10 +1,8 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, UnauthorizedException, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { LabRepository } from '../../../libs/persistence/lab.repository';
 import type { Actor } from './actor';
-import { hashToken, sameSecret } from './tokens';
+import { TokenResolver } from './token-resolver';
 
 const PUBLIC = 'netlabs:public';
 const ADMIN_ONLY = 'netlabs:admin-only';
@@ -15,28 +13,16 @@ export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
 
 type RequestWithActor = Request & { actor?: Actor };
 
-/** Resolves a bearer token to an Actor, or null when it opens nothing. */
-@Injectable()
-export class TokenResolver {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly labs: LabRepository,
-  ) {}
-
-  async resolve(token: string | undefined): Promise<Actor | null> {
-    if (!token) return null;
-    if (sameSecret(token, this.config.ADMIN_TOKEN)) return { kind: 'admin' };
-    const lab = await this.labs.findByStudentTokenHash(hashToken(token));
-    return lab ? { kind: 'student', labId: lab.id } : null;
-  }
-}
-
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return match?.[1];
 }
 
-/** Every route needs a valid token unless marked @Public(). */
+/**
+ * Every route needs a valid token unless marked @Public(). Runs first of the guards: the
+ * token resolver refuses an address over its limit of requests without a valid token
+ * before any lookup (the per-token throttler runs after, once the caller is known).
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -47,7 +33,8 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<RequestWithActor>();
-    const actor = await this.tokens.resolve(bearerToken(request.headers.authorization));
+    // req.ip is the socket's address (no proxy is trusted): the one a client cannot forge.
+    const actor = await this.tokens.resolve(bearerToken(request.headers.authorization), request.ip);
     if (!actor) throw new UnauthorizedException('a valid bearer token is required');
     if (actor.kind !== 'admin' && this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [context.getHandler(), context.getClass()])) {
       throw new ForbiddenException('this route is for instructors');

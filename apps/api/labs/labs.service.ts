@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException, HttpException, HttpStatus, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { LabEvents } from '../../../libs/events/lab-events';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
@@ -12,6 +13,7 @@ import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName, type JobPayloads, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
+import { InternalFailure } from '../common/internal-failure';
 
 @Injectable()
 export class LabsService {
@@ -23,6 +25,7 @@ export class LabsService {
     private readonly queue: JobQueue,
     private readonly students: StudentRepository,
     private readonly slots: LabStepSlots,
+    private readonly events: LabEvents,
   ) {}
 
   async get(actor: Actor, labId: string, lang: 'fr' | 'en') {
@@ -77,15 +80,17 @@ export class LabsService {
     return { id: labId, expiresAt };
   }
 
-  /** A new token for the lab's student, returned once; the old one stops working. */
+  /** A new token for the lab's student, returned once; the old one stops working, and so do the terminals it opened. */
   async rotateToken(labId: string) {
     const token = newStudentToken();
     if (!(await this.students.rotateToken(labId, hashToken(token)))) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
+    await this.events.publish({ type: 'token-revoked', labId, why: 'rotated' });
     return { id: labId, token };
   }
 
   async revokeToken(labId: string) {
     if (!(await this.students.revokeToken(labId))) throw new NotFoundException(`lab ${labId} not found`);
+    await this.events.publish({ type: 'token-revoked', labId, why: 'revoked' });
     return { id: labId, revoked: true };
   }
 
@@ -142,14 +147,18 @@ export class LabsService {
     }
   }
 
-  /** A failed step job becomes a clear answer: 409 when the lab changed under it, 503 when its host is unreachable. */
+  /**
+   * A failed step job becomes a clear answer: 409 when the lab changed under it, else 503.
+   * The worker's message may be anyone's (the engine's, Postgres', a bug's) and may hold
+   * internals: it goes to the log, the student gets a request id.
+   */
   private async onWorker<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (!(error instanceof JobFailedError)) throw error;
       if (/not ready|not found/.test(error.message)) throw new ConflictException(error.message);
-      throw new ServiceUnavailableException(`the lab's Docker host could not do it: ${error.message}`);
+      throw new InternalFailure(503, 'NetLabs could not carry out this step; try again in a moment', `step job failed: ${error.message}`);
     }
   }
 

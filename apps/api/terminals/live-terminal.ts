@@ -36,7 +36,16 @@ export interface LiveTerminalHooks {
 }
 
 /** Why a session ended, as stored in TerminalSession.endReason. */
-export type EndReason = 'closed' | 'idle' | 'disconnected' | 'shell-exited' | 'never-opened' | 'ended-by-request' | 'api-shutdown' | 'open-failed';
+export type EndReason =
+  | 'closed'
+  | 'idle'
+  | 'disconnected'
+  | 'shell-exited'
+  | 'never-opened'
+  | 'ended-by-request'
+  | 'api-shutdown'
+  | 'open-failed'
+  | 'token-revoked';
 
 export type LiveTerminalState = 'pending' | 'attached' | 'detached' | 'ended';
 

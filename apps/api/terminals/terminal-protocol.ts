@@ -44,6 +44,8 @@ export const CloseCode = {
   GoingAway: 1001,
   /** The engine failed us mid-session. */
   InternalError: 1011,
+  /** The token that opened the session was revoked or rotated (reason: "token revoked" / "token rotated"). */
+  AccessRevoked: 4401,
   /** No input for TERMINAL_IDLE_MS. */
   Idle: 4408,
   /** Another connection took this session over (a reconnect from a new page). */

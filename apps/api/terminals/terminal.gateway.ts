@@ -21,6 +21,7 @@ const REASONS: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -87,7 +88,7 @@ export class TerminalGateway implements OnApplicationBootstrap, BeforeApplicatio
     const params = url.searchParams;
     let session: LiveTerminal | undefined;
     try {
-      session = await this.terminals.authorizeUpgrade(tokenOf(req, params), match[1].toLowerCase(), params.get('ticket'));
+      session = await this.terminals.authorizeUpgrade(tokenOf(req, params), req.socket.remoteAddress, match[1].toLowerCase(), params.get('ticket'));
       const size = { rows: sizeParam(params.get('rows'), MAX_ROWS, 24), cols: sizeParam(params.get('cols'), MAX_COLS, 80) };
       await this.terminals.startShell(session, size);
     } catch (error) {

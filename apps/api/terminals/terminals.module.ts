@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { LabsModule } from '../../../libs/labs/labs.module';
 import { PersistenceModule } from '../../../libs/persistence/persistence.module';
-import { TokenResolver } from '../common/auth.guard';
+import { EventsModule } from '../../../libs/events/events.module';
+import { AuthModule } from '../common/auth.module';
+import { TerminalAccessWatch } from './terminal-access.watch';
 import { TerminalGateway } from './terminal.gateway';
 import { TerminalRegistry } from './terminal.registry';
 import { TerminalsController } from './terminals.controller';
@@ -9,9 +11,9 @@ import { TerminalsService } from './terminals.service';
 
 /** Web terminals: REST to create sessions, a WebSocket on the API's HTTP server to run them. */
 @Module({
-  imports: [PersistenceModule, LabsModule],
+  imports: [PersistenceModule, LabsModule, AuthModule, EventsModule],
   controllers: [TerminalsController],
-  // TokenResolver again here (it is stateless): the upgrade checks tokens outside Nest's guards.
-  providers: [TokenResolver, TerminalRegistry, TerminalsService, TerminalGateway],
+  // AuthModule's TokenResolver: the upgrade checks tokens outside Nest's guards, under the same limits.
+  providers: [TerminalRegistry, TerminalsService, TerminalGateway, TerminalAccessWatch],
 })
 export class TerminalsModule {}

@@ -20,7 +20,7 @@ import { LabRepository, LabStatus } from '../../../libs/persistence/lab.reposito
 import { TerminalSessionRepository } from '../../../libs/persistence/terminal-session.repository';
 import { requireLabAccess } from '../common/access';
 import { type Actor, describeActor } from '../common/actor';
-import { TokenResolver } from '../common/auth.guard';
+import { TokenResolver } from '../common/token-resolver';
 import { type EndReason, LiveTerminal, type LiveTerminalLimits } from './live-terminal';
 import { CloseCode } from './terminal-protocol';
 import { TerminalRegistry } from './terminal.registry';
@@ -128,11 +128,12 @@ export class TerminalsService implements OnModuleDestroy {
   }
 
   /**
-   * Everything the WebSocket upgrade must pass, in order: a token (401), a session of a lab
+   * Everything the WebSocket upgrade must pass, in order: the client's address under its
+   * limit of requests without a valid token (429), a token (401), a session of a lab
    * the token opens (404), the lab still ready (409), the ticket (403, burnt on success).
    */
-  async authorizeUpgrade(token: string | undefined, sessionId: string, ticket: string | null): Promise<LiveTerminal> {
-    const actor = await this.tokens.resolve(token);
+  async authorizeUpgrade(token: string | undefined, address: string | undefined, sessionId: string, ticket: string | null): Promise<LiveTerminal> {
+    const actor = await this.tokens.resolve(token, address);
     if (!actor) throw new UnauthorizedException('a valid token is required (Authorization header, token query or netlabs.token.<token> subprotocol)');
     const session = this.registry.get(sessionId);
     if (!session) throw new NotFoundException(`terminal session ${sessionId} not found or already ended`);
