@@ -17,6 +17,7 @@ export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/n
 # Tests get their own address and port ranges, inside the fenced pool (infra/isolation.sh),
 # so they never collide with labs of a NetLabs running on the same engine.
 export LAB_SUBNET_POOL="${TEST_SUBNET_POOL:-10.98.0.0/15}"
-export LAB_PORT_MIN="${TEST_PORT_MIN:-30000}" LAB_PORT_MAX="${TEST_PORT_MAX:-39999}"
+# Below the kernel's ephemeral range (32768-60999): a lab port must never be taken by an outgoing connection.
+export LAB_PORT_MIN="${TEST_PORT_MIN:-30000}" LAB_PORT_MAX="${TEST_PORT_MAX:-32767}"
 mkdir -p test-artifacts
 npx vitest run "$@"
