@@ -176,8 +176,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Docker objects carrying a label, as `docker` itself lists them. */
-export function dockerObjects(kind: 'container' | 'network', filter: string): string[] {
-  const args = kind === 'container' ? ['ps', '-aq', '--filter', filter] : ['network', 'ls', '-q', '--filter', filter];
+/** Docker objects matching every filter (e.g. a label), as `docker` itself lists them. */
+export function dockerObjects(kind: 'container' | 'network', filter: string | string[]): string[] {
+  const filters = (Array.isArray(filter) ? filter : [filter]).flatMap((f) => ['--filter', f]);
+  const args = kind === 'container' ? ['ps', '-aq', ...filters] : ['network', 'ls', '-q', ...filters];
   return execFileSync('docker', args).toString().split('\n').filter(Boolean);
 }
