@@ -1,7 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { sleep, waitFor } from './wait-for';
@@ -31,6 +32,7 @@ export class TestStack {
   private api?: ChildProcess;
   private worker?: ChildProcess;
   private env: NodeJS.ProcessEnv = {};
+  private readonly gatewayDir = path.join(tmpdir(), `netlabs-gw-${this.runId}`);
   /** Classes this stack created: marked ended in the database at stop, so no later run's reconciler adopts them. */
   private readonly classIds: string[] = [];
 
@@ -47,6 +49,9 @@ export class TestStack {
       LAB_LABELS: `netlabs.test=${this.runId}`,
       DEPLOYMENT_ID: `test-${this.runId}`,
       JOB_LOCK_MS: '4000',
+      // A lab daemon socket of its own: on the shared default path, parallel stacks would
+      // take it from each other and their consoles would talk to another run's API.
+      GATEWAY_SOCKET: path.join(this.gatewayDir, 'gateway.sock'),
       ...this.overrides,
     };
     this.startWorker();
@@ -121,6 +126,7 @@ export class TestStack {
     }
     sweepDocker(this.runId);
     sweepRedis(`nltest-${this.runId}`);
+    rmSync(this.gatewayDir, { recursive: true, force: true });
     await this.endLabsInDatabase();
   }
 
