@@ -7,6 +7,7 @@ bash infra/setup.sh
 # Without a registry, labs use the local stand-ins; set LAB_IMAGE_* to use real images.
 export LAB_IMAGE_HTTPD="${LAB_IMAGE_HTTPD:-netlabs-local/httpd:2.4}"
 export LAB_IMAGE_UBUNTU="${LAB_IMAGE_UBUNTU:-netlabs-local/ubuntu:24.04}"
+export LAB_IMAGE_CONSOLE="${LAB_IMAGE_CONSOLE:-netlabs-local/console:1}"
 export LAB_IMAGE_PULL="${LAB_IMAGE_PULL:-false}"
 # The token is never printed: this output often ends up in a log others can read.
 # Say where it is kept instead; the file is readable by its owner only.

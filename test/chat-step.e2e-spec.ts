@@ -87,7 +87,8 @@ describe('step 3c: the chat, on the real stack, two labs at once', () => {
     expect(early.status).toBe(200);
     expect(early.body.succeeded).toBe(false);
     expect(early.body.error).toBe('step 3c: network chat does not exist — do step 3b first (create the chat network), then run 3c again');
-    expect(docker('ps', '-aq', '--filter', `label=netlabs.lab=${b.id}`)).toBe('');
+    // Nothing but the lab's console.
+    expect(docker('ps', '-a', '--filter', `label=netlabs.lab=${b.id}`, '--format', '{{.Label "netlabs.name"}}')).toBe('-console');
   });
 
   it('before 3c is run, verify says how to start each of the four containers', async () => {

@@ -58,14 +58,15 @@ describe('lab lifecycle: expiry, idle, reset, extend, tokens, rate limits, audit
     const lab = labs[2];
     expect((await stack.request('POST', `/labs/${lab.id}/steps/2a/run`, {}, lab.token)).body.succeeded).toBe(true);
     expect((await stack.request('POST', `/labs/${lab.id}/steps/2a/verify`, {}, lab.token)).body.passed).toBe(true);
-    const server = dockerObjects('container', `label=netlabs.lab=${lab.id}`);
+    // mon-serveur alone (the lab's console is not the student's).
+    const server = dockerObjects('container', [`label=netlabs.lab=${lab.id}`, 'label=netlabs.name=mon-serveur']);
     expect(server).toHaveLength(1);
 
     expect((await stack.request('POST', `/labs/${lab.id}/reset`, { replay: 'yes' }, lab.token)).status).toBe(400);
     const reset = await stack.request('POST', `/labs/${lab.id}/reset`, { replay: true }, lab.token);
     expect(reset.status).toBe(202);
     await waitFor('reset lab ready', async () => (await stack.request('GET', `/labs/${lab.id}`)).body.status === 'ready', { timeoutMs: 60_000 });
-    const replayed = dockerObjects('container', `label=netlabs.lab=${lab.id}`);
+    const replayed = dockerObjects('container', [`label=netlabs.lab=${lab.id}`, 'label=netlabs.name=mon-serveur']);
     expect(replayed).toHaveLength(1);
     expect(replayed).not.toEqual(server); // a new mon-serveur, not the old one
     const detail = (await stack.request('GET', `/labs/${lab.id}`, undefined, lab.token)).body;

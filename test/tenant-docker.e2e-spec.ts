@@ -290,6 +290,9 @@ describe('DockerodeTenantDocker on the real engine', () => {
       const second = await small.runConsole(labE, spec);
       expect(second.id).not.toBe(first.id);
       expect((await small.inspectContainer(labE, CONSOLE))?.running).toBe(true);
+      // A new credential (GATEWAY_SECRET rotated) gives a new console.
+      const rotated = await small.runConsole(labE, { ...spec, env: { NETLABS_LAB_CREDENTIAL: '00000000-0000-4000-8000-000000000000.y' } });
+      expect(rotated.id).not.toBe(second.id);
       expect(await small.removeLab(labE)).toEqual({ containers: 2, networks: 1 });
     } finally {
       rmSync(gatewayDir, { recursive: true, force: true });

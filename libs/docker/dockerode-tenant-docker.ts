@@ -306,8 +306,11 @@ export class DockerodeTenantDocker implements TenantDocker {
     const found = await this.findContainer(scope, CONSOLE);
     if (found) {
       const onBridge = Object.values(found.NetworkSettings?.Networks ?? {}).some((n) => n.NetworkID === network.Id);
-      if (found.State?.Running && onBridge && found.Config?.Image === spec.image) return this.toInfo(scope, found);
-      this.logger.log(`console ${found.Id.slice(0, 12)} of lab ${scope.labId} is ${found.State?.Status}${onBridge ? '' : ', off the bridge'}: replacing it`);
+      // Same env: a rotated GATEWAY_SECRET or a moved socket gives the lab a console that works again.
+      const env = new Set(found.Config?.Env ?? []);
+      const current = found.Config?.Image === spec.image && Object.entries(spec.env).every(([k, v]) => env.has(`${k}=${v}`));
+      if (found.State?.Running && onBridge && current) return this.toInfo(scope, found);
+      this.logger.log(`console ${found.Id.slice(0, 12)} of lab ${scope.labId} is ${found.State?.Status}${onBridge ? '' : ', off the bridge'}${current ? '' : ', outdated'}: replacing it`);
       await this.removeContainerById(found.Id);
     }
     const options = consoleCreateOptions(scope, spec, this.limits, network.Name);

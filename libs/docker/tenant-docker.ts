@@ -199,7 +199,7 @@ export interface TenantDocker {
 
   /**
    * Makes sure the lab's console runs on the lab's bridge: returns it when it does, else
-   * (missing, stopped, on a network that is gone, another image) creates it anew.
+   * (missing, stopped, on a network that is gone, another image or env) creates it anew.
    */
   runConsole(scope: LabScope, spec: ConsoleSpec): Promise<ContainerInfo>;
   /** Creates and starts a container with the lab's labels and limits. Throws conflict if the name is taken. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +34,7 @@ export class TestStack {
   /** More API processes of this same deployment (same database, Redis prefix and engine). */
   private readonly moreApis: ChildProcess[] = [];
   private env: NodeJS.ProcessEnv = {};
+  private readonly gatewayDir = path.join(tmpdir(), `netlabs-gw-${this.runId}`);
   /** Classes this stack created: marked ended in the database at stop, so no later run's reconciler adopts them. */
   private readonly classIds: string[] = [];
 
@@ -50,8 +51,9 @@ export class TestStack {
       LAB_LABELS: `netlabs.test=${this.runId}`,
       DEPLOYMENT_ID: `test-${this.runId}`,
       JOB_LOCK_MS: '4000',
-      // Each stack serves its own lab daemon: two APIs on one socket would take it from each other.
-      GATEWAY_SOCKET: path.join(tmpdir(), `nl-gw-${this.runId}`, 'gateway.sock'),
+      // A lab daemon socket of its own: on the shared default path, parallel stacks would
+      // take it from each other and their consoles would talk to another run's API.
+      GATEWAY_SOCKET: path.join(this.gatewayDir, 'gateway.sock'),
       ...this.overrides,
     };
     this.startWorker();
@@ -150,6 +152,7 @@ export class TestStack {
     }
     sweepDocker(this.runId);
     sweepRedis(`nltest-${this.runId}`);
+    rmSync(this.gatewayDir, { recursive: true, force: true });
     await this.endLabsInDatabase();
   }
 
@@ -212,8 +215,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Docker objects carrying a label, as `docker` itself lists them. */
-export function dockerObjects(kind: 'container' | 'network', filter: string): string[] {
-  const args = kind === 'container' ? ['ps', '-aq', '--filter', filter] : ['network', 'ls', '-q', '--filter', filter];
+/** Docker objects matching every filter (e.g. a label), as `docker` itself lists them. */
+export function dockerObjects(kind: 'container' | 'network', filter: string | string[]): string[] {
+  const filters = (Array.isArray(filter) ? filter : [filter]).flatMap((f) => ['--filter', f]);
+  const args = kind === 'container' ? ['ps', '-aq', ...filters] : ['network', 'ls', '-q', ...filters];
   return execFileSync('docker', args).toString().split('\n').filter(Boolean);
 }
