@@ -172,7 +172,18 @@ export const buildImage: Handler = async (call) => {
   } catch {
     throw badRequest('invalid buildargs or labels');
   }
-  const context = await rewriteContext(call.stream(), dockerfile, (text) => rewriteDockerfile(text, (ref) => call.images.engineRef(ref), buildArgs));
+  const bases = new Map<string, string>();
+  const toEngine = (ref: string) => {
+    const engineRef = call.images.engineRef(ref);
+    bases.set(engineRef, ref);
+    return engineRef;
+  };
+  const context = await rewriteContext(call.stream(), dockerfile, (text) => rewriteDockerfile(text, toEngine, buildArgs));
+  // The legacy builder pulls a FROM image it does not have: a name the lab lacks would reach a registry.
+  for (const [engineRef, name] of bases) {
+    const { status } = await call.view.engine.json({ method: 'GET', path: `/images/${engineRef}/json` });
+    if (status !== 200) throw notFound(`FROM ${name}: no such image in this lab: build FROM ${call.images.allowedList()} or an image you built (docker images)`);
+  }
   const { memoryMb, cpus } = call.settings.limits;
   const memory = String(Math.round(memoryMb * 1024 * 1024));
   const query: Record<string, string | undefined> = {
