@@ -469,6 +469,28 @@ describe('lab daemon escape battery: lab A against lab B and the host', () => {
       expect((await a.daemon.docker(['network', 'rm', 'mine'])).code).toBe(0);
     });
 
+    it("a layer lab A built under its own --add-host is not reused by lab B's identical Dockerfile (build cache)", async () => {
+      // --add-host and proxy build arguments are not part of the engine's cache key.
+      const dockerfile = 'FROM ubuntu\nRUN (getent hosts probe.invalid || echo clean) > /result\n';
+      const poisoned = await a.daemon.docker(['build', '--add-host', 'probe.invalid:10.6.6.6', '-t', 'poison', '.'], { cwd: buildFolder(a, dockerfile) });
+      expect(poisoned.code, poisoned.stderr).toBe(0);
+      const honest = await b.daemon.docker(['build', '-t', 'honest', '.'], { cwd: buildFolder(b, dockerfile) });
+      expect(honest.code, honest.stderr).toBe(0);
+      const result = await b.daemon.docker(['run', '--rm', 'honest', 'cat', '/result']);
+      expect(result.stdout.trim(), result.stderr).toBe('clean');
+      expect((await a.daemon.docker(['rmi', 'poison'])).code).toBe(0);
+      expect((await b.daemon.docker(['rmi', 'honest'])).code).toBe(0);
+    });
+
+    it('a failing build leaves no container behind (the lab could not see nor remove it)', async () => {
+      const marker = `marker-${randomBytes(6).toString('hex')}`;
+      const failed = await a.daemon.docker(['build', '.'], { cwd: buildFolder(a, `FROM ubuntu\nRUN echo ${marker} && false\n`) });
+      expect(failed.code).not.toBe(0);
+      const left = engine('ps', '-a', '--no-trunc', '--filter', 'status=exited', '--format', '{{.ID}} {{.Command}}').split('\n').filter((l) => l.includes(marker));
+      for (const line of left) engine('rm', '-f', line.split(' ')[0]);
+      expect(left).toEqual([]);
+    });
+
     it('a Dockerfile replaced through a symlinked folder is not what the engine builds', async () => {
       const tar = await tarOf([
         { name: 'sub', symlinkTo: '.' },
