@@ -153,6 +153,18 @@ const BUILD_REFUSED: Record<string, string> = {
   session: 'build sessions (BuildKit) are not available in a lab',
 };
 
+/**
+ * A label of the lab's own after every FROM. The engine's build cache is shared by every
+ * lab and --add-host or proxy build arguments are not part of its key: without this, one
+ * lab could plant a layer that another lab's identical Dockerfile (the TP's) would reuse.
+ */
+function ownCache(dockerfile: string, labId: string): string {
+  return dockerfile
+    .split('\n')
+    .map((line) => (/^\s*FROM\s/i.test(line) ? `${line}\nLABEL netlabs.build-cache=${labId}` : line))
+    .join('\n');
+}
+
 /** `docker build`: the legacy builder, on the lab's network, with the lab's limits and tags. */
 export const buildImage: Handler = async (call) => {
   if (call.query.get('version') === '2') throw forbidden('BuildKit is not available in a lab: build with the classic builder (DOCKER_BUILDKIT=0)');
@@ -172,11 +184,26 @@ export const buildImage: Handler = async (call) => {
   } catch {
     throw badRequest('invalid buildargs or labels');
   }
-  const context = await rewriteContext(call.stream(), dockerfile, (text) => rewriteDockerfile(text, (ref) => call.images.engineRef(ref), buildArgs));
+  const bases = new Map<string, string>();
+  const toEngine = (ref: string) => {
+    const engineRef = call.images.engineRef(ref);
+    bases.set(engineRef, ref);
+    return engineRef;
+  };
+  const context = await rewriteContext(call.stream(), dockerfile, (text) => ownCache(rewriteDockerfile(text, toEngine, buildArgs), call.lab.labId));
+  // The legacy builder pulls a FROM image it does not have: a name the lab lacks would reach a registry.
+  for (const [engineRef, name] of bases) {
+    const { status } = await call.view.engine.json({ method: 'GET', path: `/images/${engineRef}/json` });
+    if (status !== 200) throw notFound(`FROM ${name}: no such image in this lab: build FROM ${call.images.allowedList()} or an image you built (docker images)`);
+  }
   const { memoryMb, cpus } = call.settings.limits;
   const memory = String(Math.round(memoryMb * 1024 * 1024));
   const query: Record<string, string | undefined> = {
-    ...pick(call.query, ['dockerfile', 'q', 'nocache', 'rm', 'forcerm', 'target', 'extrahosts', 'buildargs']),
+    ...pick(call.query, ['dockerfile', 'q', 'nocache', 'target', 'extrahosts', 'buildargs']),
+    // Build containers carry no lab label: one a failed step left would stay on the engine,
+    // where the lab can neither see nor remove it.
+    rm: '1',
+    forcerm: '1',
     labels: JSON.stringify({ ...labels, ...labelsFor(call.lab.scope, 'image') }),
     networkmode: call.view.engineName('bridge'),
     memory,

@@ -55,7 +55,8 @@ export const info: Handler = async (call) => {
     OSType: 'linux',
     Architecture: e.Architecture,
     KernelVersion: e.KernelVersion,
-    NCPU: call.settings.limits.cpus,
+    // An integer: the CLI decodes NCPU as int and `docker info` fails on 0.5.
+    NCPU: Math.max(1, Math.ceil(call.settings.limits.cpus)),
     MemTotal: Math.round(call.settings.limits.memoryMb * 1024 * 1024) * call.settings.limits.maxContainers,
     CgroupDriver: e.CgroupDriver,
     CgroupVersion: e.CgroupVersion,

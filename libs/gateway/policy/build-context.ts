@@ -4,6 +4,7 @@
  * Dockerfile rewritten by the Dockerfile policy. A gzip context is unpacked first; other
  * compressions are refused. The TP's context (the chat folder) is a few kilobytes.
  */
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { extract, pack, type Header } from 'tar-stream';
@@ -11,7 +12,8 @@ import { badRequest } from '../refusal';
 
 export const MAX_CONTEXT_BYTES = 16 * 1024 * 1024;
 
-const normalise = (p: string) => p.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+/** An entry's path as the engine's untar resolves it (`./a`, `/a`, `x/../a` and `a//` are all `a`). */
+const normalise = (p: string) => posix.normalize(`/${p}`).replace(/^\/+/, '').replace(/\/+$/, '');
 
 function readCapped(input: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -72,12 +74,19 @@ function entries(tar: Buffer): Promise<{ header: Header; data: Buffer }[]> {
 export async function rewriteContext(input: Readable, dockerfile: string, rewrite: (text: string) => string): Promise<Readable> {
   const list = await entries(decompress(await readCapped(input)));
   const target = normalise(dockerfile);
-  const file = list.find((e) => normalise(e.header.name) === target && (e.header.type ?? 'file') === 'file');
+  const named = list.filter((e) => normalise(e.header.name) === target);
+  // The engine extracts every entry and reads the last one of a name: a second Dockerfile
+  // would be built instead of the one checked here.
+  if (named.length > 1) throw badRequest(`the build context holds ${dockerfile} more than once: send one Dockerfile`);
+  const file = named.find((e) => (e.header.type ?? 'file') === 'file');
   if (!file) throw badRequest(`Cannot locate specified Dockerfile: ${dockerfile}`);
   file.data = Buffer.from(rewrite(file.data.toString('utf8')));
   file.header = { ...file.header, size: file.data.length };
   const out = pack();
-  for (const e of list) out.entry(e.header, e.data);
+  for (const e of list) if (e !== file) out.entry(e.header, e.data);
+  // The checked Dockerfile goes last, so that no entry extracted after it can replace it
+  // under another name (through a symlinked folder such as `sub -> .` and `sub/Dockerfile`).
+  out.entry(file.header, file.data);
   out.finalize();
   // tar-stream's streams are streamx ones: wrap for the node:http request body.
   return Readable.from(out as unknown as AsyncIterable<Buffer>);

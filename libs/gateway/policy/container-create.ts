@@ -8,7 +8,7 @@
 import { enforcedHostConfig } from '../../docker/docker-specs';
 import { DEFAULT_NETWORK } from '../../docker/tenant-docker';
 import { labelsFor } from '../../docker/docker-specs';
-import type { GatewayLab, GatewaySettings } from '../gateway-lab';
+import { type GatewayLab, type GatewaySettings, LABEL_ROLE } from '../gateway-lab';
 import { badRequest, forbidden } from '../refusal';
 import { isEmpty, ownLabels } from './values';
 
@@ -203,7 +203,10 @@ export async function planContainerCreate(
   for (const [key, value] of Object.entries(raw)) {
     if (!CONFIG_PASS.includes(key) && !CONFIG_HANDLED.has(key) && !isEmpty(value)) throw forbidden(`${key} is not allowed in a lab`);
   }
-  if (!isEmpty(raw.Volumes)) throw forbidden('volumes (-v /path) are not available in a lab: use the container\'s own filesystem');
+  // Not isEmpty: `-v /data` arrives as {"/data": {}}, which is empty all the way down.
+  if (raw.Volumes && typeof raw.Volumes === 'object' && Object.keys(raw.Volumes).length) {
+    throw forbidden('volumes (-v /path) are not available in a lab: use the container\'s own filesystem');
+  }
   if (!isEmpty(raw.OnBuild)) throw forbidden('OnBuild is not allowed here');
   const host = (raw.HostConfig ?? {}) as Json;
   refuseNonEmpty(host);
@@ -250,7 +253,10 @@ export async function planContainerCreate(
   const body: Json = {};
   for (const key of CONFIG_PASS) if (raw[key] !== undefined) body[key] = raw[key];
   body.Image = lookups.image(raw.Image);
-  body.Labels = { ...ownLabels(raw.Labels), ...labelsFor(lab.scope, tpName) };
+  // A container inherits its image's labels, and an image built in the lab may say
+  // `LABEL netlabs.role=console`: set empty here, the role can never hide a student's
+  // container from the lab's view or from its container limit.
+  body.Labels = { ...ownLabels(raw.Labels), ...labelsFor(lab.scope, tpName), [LABEL_ROLE]: '' };
   body.HostConfig = {
     ...Object.fromEntries(HOST_PASS.filter((k) => host[k] !== undefined).map((k) => [k, host[k]])),
     ...(isEmpty(host.IpcMode) ? {} : { IpcMode: host.IpcMode }),
