@@ -29,7 +29,8 @@ function run(argv: string[], timeoutMs = 15_000): Promise<Run> {
   });
 }
 
-describe('chat probe scripts', () => {
+// Real python3 processes: seconds, not milliseconds, to start on a busy 2-core machine.
+describe('chat probe scripts', { timeout: 30_000 }, () => {
   let server: ChildProcess;
   let port: number;
 
