@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { removeTestObjects } from './docker-cleanup';
 import { sleep, waitFor } from './wait-for';
 
 /** The repository root, from test/support or its compiled copy in dist/test/support. */
@@ -151,6 +152,8 @@ export class TestStack {
       }
     }
     sweepDocker(this.runId);
+    // Images students build through their lab's daemon (docker build, commit) carry the run's label too.
+    await removeTestObjects(this.runId).catch((error: unknown) => console.warn(`sweep of run ${this.runId}: ${String(error)}`));
     sweepRedis(`nltest-${this.runId}`);
     rmSync(this.gatewayDir, { recursive: true, force: true });
     await this.endLabsInDatabase();
