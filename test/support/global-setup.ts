@@ -42,11 +42,13 @@ async function endStaleTestLabs(): Promise<void> {
   }
 }
 
-/** Containers and networks an earlier, interrupted test run left (every test object carries netlabs.test). */
+/** Containers, networks and images an earlier, interrupted test run left (every test object carries netlabs.test). */
 function sweepEarlierTestObjects(): void {
   const list = (args: string[]) => execFileSync('docker', args).toString().split('\n').filter(Boolean);
   const containers = list(['ps', '-aq', '--filter', 'label=netlabs.test']);
   if (containers.length) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
   const networks = list(['network', 'ls', '-q', '--filter', 'label=netlabs.test']);
   if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+  const images = list(['images', '-q', '--filter', 'label=netlabs.test']);
+  if (images.length) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
 }
