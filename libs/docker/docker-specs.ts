@@ -3,6 +3,7 @@
  * rules a lab may not break. No I/O here, so every rule is unit-tested (docker-specs.spec.ts).
  */
 import type Docker from 'dockerode';
+import { labContainerHardening, publishHostIp, type HardeningPolicy } from './lab-hardening';
 import {
   DEFAULT_NETWORK,
   DockerLayerError,
@@ -14,8 +15,11 @@ import {
   type NetworkSpec,
 } from './tenant-docker';
 
-/** Per-container limits of a host, from LAB_MEMORY_MB, LAB_CPUS, LAB_PIDS, LAB_MAX_CONTAINERS. */
-export interface LabLimits {
+/**
+ * Per-container limits of a host, from LAB_MEMORY_MB, LAB_CPUS, LAB_PIDS, LAB_MAX_CONTAINERS,
+ * and the hardening policy (logs, disk, publish address: lab-hardening.ts).
+ */
+export interface LabLimits extends HardeningPolicy {
   memoryMb: number;
   cpus: number;
   pids: number;
@@ -145,6 +149,8 @@ export interface ResolvedAttachment {
   networkMode: string;
   /** Engine names of the link targets, in spec.links order. */
   linkEngineNames?: string[];
+  /** The host's storage driver enforces a writable-layer size (overlay2 on xfs with pquota). */
+  diskQuota?: boolean;
 }
 
 export function containerCreateOptions(
@@ -172,14 +178,12 @@ export function containerCreateOptions(
     MemorySwap: memory,
     NanoCpus: Math.round(limits.cpus * 1e9),
     PidsLimit: limits.pids,
-    Privileged: false,
-    SecurityOpt: ['no-new-privileges'],
     // An init as PID 1 reaps the zombies students' shells leave and forwards signals.
     Init: true,
     // Containers running when the engine stops come back with it; one the student stopped stays stopped.
     RestartPolicy: { Name: 'unless-stopped' },
-    Binds: [],
-    Mounts: [],
+    // Last, so that nothing above can loosen it: capabilities, logs, disk, no mounts.
+    ...labContainerHardening(limits, { sharesNamespace, diskQuota: !!attach.diskQuota }),
   };
   const options: Docker.ContainerCreateOptions = {
     name: engineName(scope, spec.name),
@@ -198,7 +202,7 @@ export function containerCreateOptions(
   if (spec.publish) {
     const key = `${spec.publish.containerPort}/tcp`;
     options.ExposedPorts = { [key]: {} };
-    hostConfig.PortBindings = { [key]: [{ HostIp: '0.0.0.0', HostPort: String(spec.publish.hostPort) }] };
+    hostConfig.PortBindings = { [key]: [{ HostIp: publishHostIp(limits), HostPort: String(spec.publish.hostPort) }] };
   }
   if (!sharesNamespace) {
     const links = (spec.links ?? []).map((link, i) => `${attach.linkEngineNames?.[i] ?? engineName(scope, link.container)}:${link.alias}`);
