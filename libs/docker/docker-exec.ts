@@ -9,8 +9,13 @@
  * wrapping commands in `timeout` or writing a pid file needs tools or a writable /tmp
  * that not every image has (our busybox image has neither). So every exec carries a
  * unique NETLABS_SESSION=<tag> variable, which its children inherit, and ending a session
- * runs a second exec that kills every process whose environment holds that tag. It needs
- * only sh, cat and /proc in the container, and works the same on a remote engine.
+ * runs a second exec that kills every process whose environment holds that tag. It runs
+ * when a command times out, when a command ends (what it left in the background goes
+ * too: a fork bomb started by a check or a terminal must not outlive it), and when a
+ * terminal ends. It must work in a container at its pids limit, where nothing can fork:
+ * with bash it uses builtins only (read, kill), so it needs no process beyond its own;
+ * images without bash get a version with one `grep` per pass. It works the same on a
+ * remote engine.
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -64,22 +69,27 @@ function sessionEnv(tag: string): string {
   return `${SESSION_ENV}=${tag}.`;
 }
 
-/** sh script killing every process of a session; prints the pids it killed. */
-export function killSessionScript(tag: string): string {
+/**
+ * Command killing every process of a session, printing `killed <n>`. Passes repeat until one
+ * finds nothing (a process may fork while a pass runs); the killer never kills itself.
+ */
+export function killSessionCommand(tag: string): string[] {
   if (!/^[0-9a-f]+$/.test(tag)) throw new Error(`bad session tag ${tag}`);
-  // Two passes catch a child forked while the first pass ran. environ is NUL-separated;
-  // command substitution drops the NULs (bash warns, hence 2>/dev/null), which is
-  // harmless for a substring match on a unique tag.
-  return (
-    'exec 2>/dev/null; for pass in 1 2; do for d in /proc/[0-9]*; do ' +
-    `case "$(cat "$d/environ")" in *${sessionEnv(tag)}*) kill -KILL "\${d#/proc/}" && echo "\${d#/proc/}";; esac; ` +
-    'done; done; true'
+  const entry = sessionEnv(tag);
+  const loop = (body: string) =>
+    `n=0; for pass in 1 2 3 4 5 6 7 8; do m=0; ${body} n=$((n+m)); [ "$m" = 0 ] && break; done; echo "killed $n"`;
+  const kill = 'if [ "$p" != "$$" ] && kill -KILL "$p" 2>/dev/null; then m=$((m+1)); fi;';
+  // environ is NUL-separated: bash's `read -d ''` walks its entries without a fork.
+  const withBash = loop(
+    `for d in /proc/[0-9]*; do p=\${d#/proc/}; while IFS= read -r -d '' e; do if [ "$e" = '${entry}' ]; then ${kill} break; fi; done < "$d/environ"; done 2>/dev/null;`,
   );
+  const withSh = loop(`for f in $(grep -lsF '${entry}' /proc/[0-9]*/environ); do p=\${f#/proc/}; p=\${p%/environ}; ${kill} done;`);
+  return ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$2"; fi', 'netlabs-kill', withBash, withSh];
 }
 
 export interface ExecRunOptions extends ExecOptions {
-  /** Internal: the kill exec itself must not start another kill on timeout. */
-  killOnTimeout?: boolean;
+  /** Internal: the kill exec itself starts no other kill. */
+  isKiller?: boolean;
 }
 
 export async function runExec(
@@ -152,30 +162,46 @@ export async function runExec(
   stream?.destroy();
   work.catch(() => undefined);
   logger.warn(`exec in ${container.id.slice(0, 12)} timed out after ${timeoutMs} ms: ${cmd.join(' ').slice(0, 200)}`);
-  if (options.killOnTimeout !== false) {
-    // In the background: the caller was promised an answer by timeoutMs.
-    void killSession(docker, container, tag, logger);
-  }
   return finish(null, true);
 
   function finish(exitCode: number | null, didTimeOut: boolean): ExecResult {
+    // In the background: the caller was promised an answer by timeoutMs, and a command that
+    // ended may have left processes behind it.
+    if (!options.isKiller && (didTimeOut || !options.keepBackground)) void killSession(docker, container, tag, logger);
     const result: ExecResult = { stdout: stdout.text(), stderr: stderr.text(), exitCode, timedOut: didTimeOut };
     if (stdout.truncated || stderr.truncated) result.truncated = true;
     return result;
   }
 }
 
-/** Kills every process of an exec session (see the file comment). Never throws. */
+const KILL_ATTEMPTS = 10;
+const KILL_RETRY_MS = 300;
+
+/**
+ * Kills every process of an exec session (see the file comment). Never throws. At the pids
+ * limit the kill exec itself may not start: it is tried again until it reports.
+ */
 export async function killSession(docker: Docker, container: Docker.Container, tag: string, logger: Logger): Promise<number> {
-  try {
-    const res = await runExec(docker, container, ['sh', '-c', killSessionScript(tag)], { timeoutMs: KILL_TIMEOUT_MS, killOnTimeout: false }, logger);
-    const killed = res.stdout.split('\n').filter(Boolean).length;
-    logger.log(`session ${tag} in ${container.id.slice(0, 12)}: killed ${killed} process(es)`);
-    return killed;
-  } catch (err) {
-    logger.warn(`could not end session ${tag} in ${container.id.slice(0, 12)}: ${(err as Error).message}`);
-    return 0;
+  let lastError = 'no report';
+  for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
+    try {
+      const res = await runExec(docker, container, killSessionCommand(tag), { timeoutMs: KILL_TIMEOUT_MS, isKiller: true }, logger);
+      const report = /killed (\d+)/.exec(res.stdout);
+      if (report) {
+        const killed = Number(report[1]);
+        if (killed) logger.log(`session ${tag} in ${container.id.slice(0, 12)}: killed ${killed} process(es)`);
+        return killed;
+      }
+      lastError = `exit ${res.exitCode}${res.timedOut ? ' (timed out)' : ''}: ${(res.stderr || res.stdout).trim().slice(0, 200)}`;
+    } catch (err) {
+      lastError = (err as Error).message;
+      // A stopped or removed container has no processes left to kill.
+      if (/is not running|no such container|is paused/i.test(lastError)) return 0;
+    }
+    await sleep(KILL_RETRY_MS);
   }
+  logger.warn(`could not end session ${tag} in ${container.id.slice(0, 12)} after ${KILL_ATTEMPTS} attempts: ${lastError}`);
+  return 0;
 }
 
 export async function openTerminal(

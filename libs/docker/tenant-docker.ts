@@ -108,6 +108,11 @@ export interface ExecOptions {
   stdin?: string;
   user?: string;
   env?: Record<string, string>;
+  /**
+   * Leave what the command started in the background running (`docker exec -d`-like). By
+   * default it is killed when the command ends: a check must not leave a fork bomb behind.
+   */
+  keepBackground?: boolean;
 }
 
 /** An interactive shell inside a lab container (a TTY exec), for the terminal broker. */
