@@ -6,6 +6,7 @@ import { engineMessage, isNotFound, isUnreachable, statusOf, toLayerError } from
 import { openTerminal, runExec } from './docker-exec';
 import { ownedContainer, ownedNetwork, sharedNamespaceId, toContainerInfo, topCommands } from './docker-mappers';
 import { NetworkOps } from './docker-networks';
+import { DiskQuotaProbe, listUsage } from './docker-usage';
 import {
   belongsTo,
   connectionFor,
@@ -21,6 +22,7 @@ import {
   LABEL_LAB,
   type ContainerInfo,
   type ContainerSpec,
+  type ContainerUsage,
   type ExecOptions,
   type ExecResult,
   type LabScope,
@@ -68,6 +70,7 @@ export class DockerodeTenantDocker implements TenantDocker {
   private readonly docker: Docker;
   private readonly logger: Logger;
   private readonly networks: NetworkOps;
+  private readonly diskQuota: DiskQuotaProbe;
   private readonly builds = new Map<string, Promise<void>>();
   private readonly labQueues = new Map<string, Promise<unknown>>();
 
@@ -80,6 +83,7 @@ export class DockerodeTenantDocker implements TenantDocker {
     this.docker = new Docker(connectionFor(endpoint));
     this.logger = new Logger(`TenantDocker:${hostId}`);
     this.networks = new NetworkOps(this.docker, this.logger, hostId);
+    this.diskQuota = new DiskQuotaProbe(this.docker, this.logger);
   }
 
   /** Runs an engine call and turns its failure into a DockerLayerError. */
@@ -261,11 +265,15 @@ export class DockerodeTenantDocker implements TenantDocker {
       if (!target) throw new DockerLayerError('not-found', `cannot link to ${link.container}: no such container in this lab`);
       linkEngineNames.push(target.Name.replace(/^\//, ''));
     }
-    const options = containerCreateOptions(scope, spec, this.limits, { networkMode, linkEngineNames });
+    const diskQuota = await this.diskQuota.supported();
+    const options = containerCreateOptions(scope, spec, this.limits, { networkMode, linkEngineNames, diskQuota });
 
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(options);
+      container = await this.docker.createContainer(options).catch((err: unknown) => {
+        if (!diskQuota || !this.diskQuota.refutedBy(err)) throw err;
+        return this.docker.createContainer(containerCreateOptions(scope, spec, this.limits, { networkMode, linkEngineNames, diskQuota: false }));
+      });
     } catch (err) {
       const message = engineMessage(err);
       if (statusOf(err) === 409) throw new DockerLayerError('conflict', `container ${spec.name} already exists in this lab`);
@@ -381,6 +389,20 @@ export class DockerodeTenantDocker implements TenantDocker {
     const removed = { containers: removedContainers.filter(Boolean).length, networks: removedNetworks };
     this.logger.log(`removed lab ${scope.labId}: ${removed.containers} containers, ${removed.networks} networks`);
     return removed;
+  }
+
+  async usage(filterLabel?: { key: string; value: string }): Promise<ContainerUsage[]> {
+    const labels = filterLabel ? [`${filterLabel.key}=${filterLabel.value}`] : [];
+    return this.call('container usage', () => listUsage(this.docker, labels, this.logger));
+  }
+
+  async stopContainerById(id: string, timeoutSeconds = 5): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+      this.logger.log(`stopped container ${id.slice(0, 12)}`);
+    } catch (err) {
+      if (statusOf(err) !== 304 && !isNotFound(err)) throw toLayerError(this.hostId, `stop container ${id.slice(0, 12)}`, err);
+    }
   }
 
   async listOwned(filterLabel?: { key: string; value: string }): Promise<OwnedObject[]> {

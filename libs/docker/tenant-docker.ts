@@ -138,6 +138,20 @@ export interface OwnedObject {
   running?: boolean;
 }
 
+/** What one lab container uses, for the lab guard. */
+export interface ContainerUsage {
+  id: string;
+  labId: string;
+  /** TP name. */
+  name: string;
+  running: boolean;
+  /** Size of the container's writable layer (what it wrote), in bytes. */
+  sizeRwBytes: number;
+  /** Processes in the container and its pids limit, when running and the engine said. */
+  pids?: number;
+  pidsLimit?: number;
+}
+
 export interface RemovedCount {
   containers: number;
   networks: number;
@@ -183,6 +197,10 @@ export interface TenantDocker {
 
   /** Removes every container and network labelled with the lab, whatever its name. */
   removeLab(scope: Pick<LabScope, 'labId'>): Promise<RemovedCount>;
+  /** Disk and process use of every lab container on the host carrying the extra label (e.g. this deployment's). */
+  usage(filterLabel?: { key: string; value: string }): Promise<ContainerUsage[]>;
+  /** Stops a container of any lab by engine id (the lab guard acting on an offender); no error when it is gone or stopped. */
+  stopContainerById(id: string, timeoutSeconds?: number): Promise<void>;
   /** Every container and network on the host that carries netlabs.lab (optionally filtered by extra label). */
   listOwned(filterLabel?: { key: string; value: string }): Promise<OwnedObject[]>;
 }
