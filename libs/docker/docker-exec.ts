@@ -83,7 +83,9 @@ export function killSessionCommand(tag: string): string[] {
   const withBash = loop(
     `for d in /proc/[0-9]*; do p=\${d#/proc/}; while IFS= read -r -d '' e; do if [ "$e" = '${entry}' ]; then ${kill} break; fi; done < "$d/environ"; done 2>/dev/null;`,
   );
-  const withSh = loop(`for f in $(grep -lsF '${entry}' /proc/[0-9]*/environ); do p=\${f#/proc/}; p=\${p%/environ}; ${kill} done;`);
+  // A regular expression, not -F: busybox's fixed-string grep stops at the first NUL.
+  const pattern = entry.replace('.', '\\.');
+  const withSh = loop(`for f in $(grep -ls '${pattern}' /proc/[0-9]*/environ); do p=\${f#/proc/}; p=\${p%/environ}; ${kill} done;`);
   return ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$2"; fi', 'netlabs-kill', withBash, withSh];
 }
 
