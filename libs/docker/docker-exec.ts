@@ -28,7 +28,11 @@ export const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 /** Per stream: a chatty command cannot exhaust the worker's memory. */
 export const MAX_EXEC_OUTPUT_BYTES = 1024 * 1024;
 const SESSION_ENV = 'NETLABS_SESSION';
-const KILL_TIMEOUT_MS = 5_000;
+/**
+ * In a container at its pids limit the engine takes seconds to get the kill exec started
+ * (11 s measured on a loaded 2-core machine); once running it needs milliseconds.
+ */
+const KILL_TIMEOUT_MS = 30_000;
 
 export const TERMINAL_CMD = ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash; else exec /bin/sh; fi'];
 
@@ -70,22 +74,30 @@ function sessionEnv(tag: string): string {
 }
 
 /**
- * Command killing every process of a session, printing `killed <n>`. Passes repeat until one
- * finds nothing (a process may fork while a pass runs); the killer never kills itself.
+ * Command killing every process of a session, printing `killed <n>`. A tagged process's
+ * whole process group is killed at once with it: one kill(-pgid) stops a fork bomb at any
+ * size, atomically (a child being forked dies too), which matters where the killer gets a
+ * sliver of a CPU that hundreds of bomb processes share. A group holds only processes of
+ * the tagged session (Linux keeps groups within a session), never the killer's own.
+ * Passes repeat until one finds nothing.
  */
 export function killSessionCommand(tag: string): string[] {
   if (!/^[0-9a-f]+$/.test(tag)) throw new Error(`bad session tag ${tag}`);
   const entry = sessionEnv(tag);
+  // Field 3 after "pid (comm) " in /proc/<pid>/stat is the process group.
+  const pgrp = (pid: string, into: string) => `read -r st < /proc/${pid}/stat && set -- \${st##*) } && ${into}=$3;`;
   const loop = (body: string) =>
-    `n=0; for pass in 1 2 3 4 5 6 7 8; do m=0; ${body} n=$((n+m)); [ "$m" = 0 ] && break; done; echo "killed $n"`;
-  const kill = 'if [ "$p" != "$$" ] && kill -KILL "$p" 2>/dev/null; then m=$((m+1)); fi;';
+    `${pgrp('$$', 'me')} n=0; for pass in 1 2 3 4 5 6 7 8; do m=0; ${body} n=$((n+m)); [ "$m" = 0 ] && break; done; echo "killed $n"`;
+  const kill =
+    `if [ "$p" != "$$" ]; then g=$me; ${pgrp('$p', 'g')} ` +
+    '[ "$g" != "$me" ] && kill -KILL -- "-$g" 2>/dev/null; kill -KILL "$p" 2>/dev/null && m=$((m+1)); fi;';
   // environ is NUL-separated: bash's `read -d ''` walks its entries without a fork.
   const withBash = loop(
     `for d in /proc/[0-9]*; do p=\${d#/proc/}; while IFS= read -r -d '' e; do if [ "$e" = '${entry}' ]; then ${kill} break; fi; done < "$d/environ"; done 2>/dev/null;`,
   );
   // A regular expression, not -F: busybox's fixed-string grep stops at the first NUL.
   const pattern = entry.replace('.', '\\.');
-  const withSh = loop(`for f in $(grep -ls '${pattern}' /proc/[0-9]*/environ); do p=\${f#/proc/}; p=\${p%/environ}; ${kill} done;`);
+  const withSh = loop(`for f in $(grep -ls '${pattern}' /proc/[0-9]*/environ); do p=\${f#/proc/}; p=\${p%/environ}; ${kill} done 2>/dev/null;`);
   return ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$2"; fi', 'netlabs-kill', withBash, withSh];
 }
 
@@ -176,8 +188,8 @@ export async function runExec(
   }
 }
 
-const KILL_ATTEMPTS = 10;
-const KILL_RETRY_MS = 300;
+const KILL_ATTEMPTS = 5;
+const KILL_RETRY_MS = 500;
 
 /**
  * Kills every process of an exec session (see the file comment). Never throws. At the pids
