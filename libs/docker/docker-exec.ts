@@ -188,16 +188,22 @@ export async function runExec(
   }
 }
 
-const KILL_ATTEMPTS = 5;
+const KILL_ATTEMPTS = 6;
 const KILL_RETRY_MS = 500;
+/** Room made for the kill exec in a container at its pids limit (see killSession). */
+const KILL_PIDS_HEADROOM = 64;
 
 /**
- * Kills every process of an exec session (see the file comment). Never throws. At the pids
- * limit the kill exec itself may not start: it is tried again until it reports.
+ * Kills every process of an exec session (see the file comment). Never throws.
+ * At the pids limit the engine cannot start the kill exec ("OCI runtime exec failed"):
+ * after a failed attempt, the container's pids limit is raised by a few slots for the
+ * next one (a fork bomb's shells are mostly asleep in their fork-retry backoff, so the
+ * exec gets in first) and put back as soon as that attempt ends.
  */
 export async function killSession(docker: Docker, container: Docker.Container, tag: string, logger: Logger): Promise<number> {
   let lastError = 'no report';
   for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
+    const restore = attempt > 1 ? await makeRoom(container, logger) : undefined;
     try {
       const res = await runExec(docker, container, killSessionCommand(tag), { timeoutMs: KILL_TIMEOUT_MS, isKiller: true }, logger);
       const report = /killed (\d+)/.exec(res.stdout);
@@ -211,11 +217,28 @@ export async function killSession(docker: Docker, container: Docker.Container, t
       lastError = (err as Error).message;
       // A stopped or removed container has no processes left to kill.
       if (/is not running|no such container|is paused/i.test(lastError)) return 0;
+    } finally {
+      await restore?.();
     }
     await sleep(KILL_RETRY_MS);
   }
   logger.warn(`could not end session ${tag} in ${container.id.slice(0, 12)} after ${KILL_ATTEMPTS} attempts: ${lastError}`);
   return 0;
+}
+
+/** Raises the container's pids limit by KILL_PIDS_HEADROOM; returns how to put it back (undefined when there is no limit). */
+async function makeRoom(container: Docker.Container, logger: Logger): Promise<(() => Promise<void>) | undefined> {
+  try {
+    const limit = (await container.inspect()).HostConfig?.PidsLimit;
+    if (!limit || limit <= 0) return undefined;
+    await container.update({ PidsLimit: limit + KILL_PIDS_HEADROOM });
+    return async () => {
+      await container.update({ PidsLimit: limit }).catch((err: unknown) => logger.error(`could not put the pids limit of ${container.id.slice(0, 12)} back to ${limit}: ${(err as Error).message}`));
+    };
+  } catch (err) {
+    logger.warn(`could not make room for the kill in ${container.id.slice(0, 12)}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 export async function openTerminal(
