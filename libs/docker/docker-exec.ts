@@ -22,17 +22,15 @@ import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
 import type { Logger } from '@nestjs/common';
 import type Docker from 'dockerode';
+import { runBeside } from './docker-reaper';
 import type { ExecOptions, ExecResult, TerminalStream } from './tenant-docker';
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 /** Per stream: a chatty command cannot exhaust the worker's memory. */
 export const MAX_EXEC_OUTPUT_BYTES = 1024 * 1024;
 const SESSION_ENV = 'NETLABS_SESSION';
-/**
- * In a container at its pids limit the engine takes seconds to get the kill exec started
- * (11 s measured on a loaded 2-core machine); once running it needs milliseconds.
- */
-const KILL_TIMEOUT_MS = 30_000;
+/** Once started the kill needs milliseconds; starting an exec on a loaded engine can take seconds. */
+const KILL_TIMEOUT_MS = 8_000;
 
 export const TERMINAL_CMD = ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash; else exec /bin/sh; fi'];
 
@@ -188,57 +186,43 @@ export async function runExec(
   }
 }
 
-const KILL_ATTEMPTS = 6;
+const KILL_ATTEMPTS = 4;
 const KILL_RETRY_MS = 500;
-/** Room made for the kill exec in a container at its pids limit (see killSession). */
-const KILL_PIDS_HEADROOM = 64;
 
 /**
  * Kills every process of an exec session (see the file comment). Never throws.
- * At the pids limit the engine cannot start the kill exec ("OCI runtime exec failed"):
- * after a failed attempt, the container's pids limit is raised by a few slots for the
- * next one (a fork bomb's shells are mostly asleep in their fork-retry backoff, so the
- * exec gets in first) and put back as soon as that attempt ends.
+ * At the pids limit the engine cannot start the kill exec in the container: from the
+ * second attempt on, the script runs in a helper container sharing its PID namespace
+ * (docker-reaper.ts), which the limit does not hold back.
  */
 export async function killSession(docker: Docker, container: Docker.Container, tag: string, logger: Logger): Promise<number> {
   let lastError = 'no report';
   for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
-    const restore = attempt > 1 ? await makeRoom(container, logger) : undefined;
     try {
-      const res = await runExec(docker, container, killSessionCommand(tag), { timeoutMs: KILL_TIMEOUT_MS, isKiller: true }, logger);
-      const report = /killed (\d+)/.exec(res.stdout);
+      let out: string;
+      if (attempt === 1) {
+        const res = await runExec(docker, container, killSessionCommand(tag), { timeoutMs: KILL_TIMEOUT_MS, isKiller: true }, logger);
+        out = res.stdout;
+        lastError = `exit ${res.exitCode}${res.timedOut ? ' (timed out)' : ''}: ${(res.stderr || res.stdout).trim().slice(0, 200)}`;
+      } else {
+        out = await runBeside(docker, container, killSessionCommand(tag), logger);
+        lastError = `reaper said: ${out.trim().slice(0, 200) || 'nothing'}`;
+      }
+      const report = /killed (\d+)/.exec(out);
       if (report) {
         const killed = Number(report[1]);
-        if (killed) logger.log(`session ${tag} in ${container.id.slice(0, 12)}: killed ${killed} process(es)`);
+        if (killed) logger.log(`session ${tag} in ${container.id.slice(0, 12)}: killed ${killed} process(es)${attempt > 1 ? ' from a reaper' : ''}`);
         return killed;
       }
-      lastError = `exit ${res.exitCode}${res.timedOut ? ' (timed out)' : ''}: ${(res.stderr || res.stdout).trim().slice(0, 200)}`;
     } catch (err) {
       lastError = (err as Error).message;
       // A stopped or removed container has no processes left to kill.
-      if (/is not running|no such container|is paused/i.test(lastError)) return 0;
-    } finally {
-      await restore?.();
+      if (/is not running|no such container|is paused|marked for removal/i.test(lastError)) return 0;
     }
     await sleep(KILL_RETRY_MS);
   }
   logger.warn(`could not end session ${tag} in ${container.id.slice(0, 12)} after ${KILL_ATTEMPTS} attempts: ${lastError}`);
   return 0;
-}
-
-/** Raises the container's pids limit by KILL_PIDS_HEADROOM; returns how to put it back (undefined when there is no limit). */
-async function makeRoom(container: Docker.Container, logger: Logger): Promise<(() => Promise<void>) | undefined> {
-  try {
-    const limit = (await container.inspect()).HostConfig?.PidsLimit;
-    if (!limit || limit <= 0) return undefined;
-    await container.update({ PidsLimit: limit + KILL_PIDS_HEADROOM });
-    return async () => {
-      await container.update({ PidsLimit: limit }).catch((err: unknown) => logger.error(`could not put the pids limit of ${container.id.slice(0, 12)} back to ${limit}: ${(err as Error).message}`));
-    };
-  } catch (err) {
-    logger.warn(`could not make room for the kill in ${container.id.slice(0, 12)}: ${(err as Error).message}`);
-    return undefined;
-  }
 }
 
 export async function openTerminal(
