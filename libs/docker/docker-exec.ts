@@ -13,9 +13,10 @@
  * when a command times out, when a command ends (what it left in the background goes
  * too: a fork bomb started by a check or a terminal must not outlive it), and when a
  * terminal ends. It must work in a container at its pids limit, where nothing can fork:
- * with bash it uses builtins only (read, kill), so it needs no process beyond its own;
- * images without bash get a version with one `grep` per pass. It works the same on a
- * remote engine.
+ * with bash it uses builtins only (read, kill), so it needs no process beyond its own
+ * (images without bash get a version with one `grep` per pass), and when the engine
+ * cannot even start the exec there, the same script runs from a helper container
+ * sharing the PID namespace (docker-reaper.ts). It works the same on a remote engine.
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
