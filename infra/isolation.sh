@@ -8,6 +8,15 @@
 #    chains (which drop anything between two different bridges); new connections from a
 #    lab to other private ranges are dropped; with LAB_OUTBOUND=false, every new
 #    connection leaving the pool is dropped too (the TP's `apt-get install` then fails).
+#  - IPv6 (ip6tables): lab networks have no IPv6, but Linux gives every bridge a link-local
+#    fe80:: address, and the host answers on it (and on its other IPv6 addresses) to
+#    frames a container builds itself. Chain NETLABS6 drops every IPv6 packet arriving
+#    from a lab bridge (INPUT) or crossing one (FORWARD). Why rules and not
+#    `net.ipv6.conf.<bridge>.disable_ipv6=1`: bridges come and go with labs, created by
+#    the engine with no hook of ours on its host, while an interface wildcard also covers
+#    the bridges of labs created later. Lab bridge names are ours (LAB_BRIDGE_PATTERNS,
+#    iptables wildcards: nlb<n> and chat<n> from libs/allocation). Lab containers also
+#    lose NET_RAW (libs/docker/lab-hardening.ts), so they cannot build frames at all.
 #
 # Idempotent: the chains are flushed and refilled. Run it on every Docker host after
 # dockerd starts (infra/setup.sh does it for the local engine).
@@ -15,6 +24,7 @@ set -euo pipefail
 
 POOL="${LAB_SUBNET_POOL:-10.96.0.0/14}"
 OUTBOUND="${LAB_OUTBOUND:-true}"
+BRIDGES="${LAB_BRIDGE_PATTERNS:-nlb+ chat+}"
 PRIVATE="10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 169.254.0.0/16"
 
 command -v iptables >/dev/null 2>&1 || { echo "[isolation] iptables missing" >&2; exit 1; }
@@ -38,4 +48,17 @@ if [ "$OUTBOUND" = "false" ] || [ "$OUTBOUND" = "0" ]; then
   iptables -A NETLABS-FORWARD -j DROP
 fi
 jump DOCKER-USER -s "$POOL" -j NETLABS-FORWARD
-echo "[isolation] lab pool $POOL fenced (outbound internet: $OUTBOUND)"
+
+ipv6="off in this kernel"
+if [ -e /proc/net/if_inet6 ]; then
+  command -v ip6tables >/dev/null 2>&1 || { echo "[isolation] ip6tables missing: IPv6 from labs cannot be fenced" >&2; exit 1; }
+  ip6tables -N NETLABS6 2>/dev/null || ip6tables -F NETLABS6
+  ip6tables -A NETLABS6 -j DROP
+  for bridge in $BRIDGES; do
+    for hook in INPUT FORWARD; do
+      ip6tables -C "$hook" -i "$bridge" -j NETLABS6 2>/dev/null || ip6tables -I "$hook" 1 -i "$bridge" -j NETLABS6
+    done
+  done
+  ipv6="dropped from bridges $BRIDGES"
+fi
+echo "[isolation] lab pool $POOL fenced (outbound internet: $OUTBOUND; IPv6 $ipv6)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything NetLabs needs on this machine, each part skipped when already there:
-# node modules, Docker engine, lab images, Postgres, Redis, Prisma client, migrations.
+# node modules, Docker engine, lab images, Postgres, Redis, Chromium (the browser test),
+# Prisma client, migrations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,12 @@ bash infra/engine.sh
 bash infra/isolation.sh
 bash infra/images.sh
 bash infra/services.sh
+# The student-page test drives Debian's Chromium (playwright cannot download a browser here).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "[setup] installing chromium"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium; } >/tmp/netlabs-chromium.log 2>&1 \
+    || { cat /tmp/netlabs-chromium.log >&2; exit 1; }
+fi
 quiet() { "$@" >/tmp/netlabs-setup.log 2>&1 || { cat /tmp/netlabs-setup.log >&2; exit 1; }; }
 quiet bash infra/prisma.sh generate
 for db in netlabs netlabs_test; do

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canConnect, docker, dockerExec, engineName, inspect } from './support/docker-cli';
+import { IPV6_SYN_PROBE } from './support/ipv6-probe';
 import { TestStack } from './support/stack';
 
 type Lab = { id: string; token: string; values: Record<string, any>; client: string; server: string; serverIp: string };
@@ -10,6 +12,21 @@ function hostAddress(): string {
   const out = execFileSync('sh', ['-c', "ip -4 -o addr show scope global | grep -v -e docker -e nlb -e chat -e br- | awk '{print $4}' | cut -d/ -f1 | head -n1"]).toString().trim();
   return out || '127.0.0.1';
 }
+
+/** This machine's IPv6 addresses: the link-local of an interface, or the first global one. */
+function ipv6Of(scope: 'link' | 'global', dev?: string): string | undefined {
+  const args = ['-6', '-o', 'addr', 'show', ...(dev ? ['dev', dev] : []), 'scope', scope];
+  const line = execFileSync('ip', args).toString().split('\n').find((l) => l.trim() && (!!dev || !/docker|nlb|chat|br-|veth/.test(l.split(/\s+/)[1])));
+  return line ? /inet6 ([0-9a-f:]+)\//.exec(line)?.[1] : undefined;
+}
+
+const connect6 = `import socket, sys
+ip, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6); s.settimeout(2)
+try:
+    s.connect((ip, port, 0, socket.if_nametoindex('eth0') if ip.startswith('fe80') else 0)); print('CONNECTED')
+except OSError as e:
+    print('FAILED', e)`;
 
 describe('isolation and limits on the real engine (3 labs)', () => {
   const stack = new TestStack({ STEP_WAIT_MS: '120000' });
@@ -80,6 +97,58 @@ describe('isolation and limits on the real engine (3 labs)', () => {
     expect((await dockerExec(lab.client, ['test', '-e', '/var/run/docker.sock'])).code).not.toBe(0);
     // The probe itself works: the same API port answers from the host.
     expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
+  });
+
+  it('IPv6: no raw socket in a lab container, no IPv6 connection to the host, and ping still works', async () => {
+    const [lab] = labs;
+    const bridge: string = lab.values.bridgeInterface;
+    const mac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+    const linkLocal = ipv6Of('link', bridge)!;
+    expect(linkLocal).toMatch(/^fe80:/);
+    // Hand-built frames to the bridge's fe80:: address: the socket itself is refused (no NET_RAW).
+    const raw = await dockerExec(lab.client, ['python3', '-c', IPV6_SYN_PROBE, mac, linkLocal, String(apiPort)], 20_000);
+    expect(raw.stdout).toContain('RAW-REFUSED');
+    // Plain IPv6 sockets reach neither the bridge's link-local address nor the host's others.
+    for (const target of [linkLocal, ipv6Of('global')].filter(Boolean) as string[]) {
+      const plain = await dockerExec(lab.client, ['python3', '-c', connect6, target, String(apiPort)], 10_000);
+      expect(plain.stdout, target).toContain('FAILED');
+    }
+    // ping without NET_RAW: ICMP datagram sockets (net.ipv4.ping_group_range).
+    const ping = await dockerExec(lab.client, ['ping', '-c1', '-W2', lab.serverIp]);
+    expect(ping.code, ping.stdout + ping.stderr).toBe(0);
+  });
+
+  it('IPv6: the host answers nothing from a lab bridge, even to a container that can build raw frames', async () => {
+    const [lab] = labs;
+    const bridge: string = lab.values.bridgeInterface;
+    const mac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+    // Not a lab container (those have no NET_RAW): one of the test's, with Docker's default capabilities, on the lab's bridge.
+    const attacker = `nltest-${stack.runId}-raw`;
+    docker('run', '-d', '--name', attacker, '--label', `netlabs.test=${stack.runId}`, '--network', engineName(lab.id, 'network', 'bridge'), process.env.LAB_IMAGE_UBUNTU ?? 'netlabs-local/ubuntu:24.04', 'sleep', '600');
+    try {
+      const answered: string[] = [];
+      for (const target of [ipv6Of('link', bridge)!, ipv6Of('global')].filter(Boolean) as string[]) {
+        const probe = await dockerExec(attacker, ['python3', '-c', IPV6_SYN_PROBE, mac, target, String(apiPort)], 20_000);
+        expect(probe.stdout).not.toContain('RAW-REFUSED');
+        if (!probe.stdout.includes('NO-ANSWER')) answered.push(`${target}: ${probe.stdout.trim()}`);
+      }
+      expect(answered).toEqual([]);
+    } finally {
+      docker('rm', '-f', attacker);
+    }
+  });
+
+  it('published ports answer on LAB_PUBLIC_HOST (127.0.0.1 here), not on every address of the host', async () => {
+    const [lab] = labs;
+    const port = lab.values.httpdPort;
+    const server = inspect('container', lab.server);
+    expect(server.HostConfig.PortBindings['80/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(port) }]);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('It works!');
+    const elsewhere = await fetch(`http://${hostAddress()}:${port}/`, { signal: AbortSignal.timeout(3_000) }).then(
+      () => 'answered',
+      () => 'refused',
+    );
+    expect(elsewhere).toBe('refused');
   });
 
   it('a fork bomb is stopped by the pids limit; the host and other labs keep answering', async () => {

@@ -2,12 +2,14 @@
  * The tenant Docker layer against the real engine (no mocks). Every object carries
  * netlabs.test=<runId> and afterAll sweeps them, also when a test fails.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerHostPool } from '../libs/docker/docker-host-pool';
 import { DockerodeTenantDocker } from '../libs/docker/dockerode-tenant-docker';
+import { LAB_CAPABILITIES } from '../libs/docker/lab-hardening';
 import { CONSOLE, DockerLayerError, LABEL_CLASS, LABEL_LAB, LABEL_NAME, type LabScope, type TenantDocker } from '../libs/docker/tenant-docker';
 import { removeTestObjects, TEST_LABEL } from './support/docker-cleanup';
 import { bridgeNames, freePort, freeSubnets, hostAddress, newRunId, rawDocker, testScope } from './support/docker-fixtures';
@@ -173,7 +175,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
     await sut.runContainer(labA, { name: 'client', image: BUSYBOX, cmd: sleeper });
     await waitHttp(labA, 'client', 'http://mon-serveur/', 'hello-from-A');
     expect((await wget(sut, labA, 'client', 'http://web/')).stdout).toContain('hello-from-A');
-    expect((await sut.exec(labA, 'client', ['ping', '-c1', '-W2', 'mon-serveur'])).exitCode).toBe(0);
+    // (ping: see the hardening tests; busybox's ping needs the raw socket lab containers no longer get.)
 
     await sut.runContainer(labA, { name: 'linked', image: BUSYBOX, cmd: sleeper, links: [{ container: 'mon-serveur', alias: 'srv' }] });
     await waitHttp(labA, 'linked', 'http://srv/', 'hello-from-A');
@@ -387,3 +389,82 @@ describe('DockerodeTenantDocker on the real engine', () => {
     expect(await sut.removeLab(labA)).toEqual({ containers: 0, networks: 0 });
   });
 });
+
+describe('hardening of every lab container (capabilities, logs, published address, leftovers)', () => {
+  const hardened = new DockerodeTenantDocker('local', ENDPOINT, { ...LIMITS, logMb: 1, publishAddress: '127.0.0.1' });
+  const labH = testScope(runId);
+  const procs = async (name: string) => hardened.top(labH, name);
+
+  beforeAll(async () => {
+    await hardened.createNetwork(labH, bridgeSpec(subnets[3]));
+    await hardened.runContainer(labH, { name: 'target', image: BUSYBOX, cmd: sleeper });
+    await hardened.runContainer(labH, { name: 'deb', image: UBUNTU, cmd: sleeper });
+  });
+
+  afterAll(async () => {
+    await hardened.removeLab(labH);
+  });
+
+  it('has no NET_RAW (no AF_PACKET socket) and few capabilities; ping still works through ICMP datagram sockets', async () => {
+    const raw = await docker.getContainer(`${labH.prefix}-deb`).inspect();
+    expect(raw.HostConfig).toMatchObject({ CapDrop: ['ALL'], CapAdd: LAB_CAPABILITIES, Sysctls: { 'net.ipv4.ping_group_range': '0 2147483647' } });
+    const capEff = /CapEff:\s+([0-9a-f]+)/.exec((await hardened.exec(labH, 'deb', ['cat', '/proc/self/status'])).stdout)?.[1];
+    const NET_RAW = 1n << 13n;
+    expect(BigInt(`0x${capEff}`) & NET_RAW).toBe(0n);
+    const packet = await hardened.exec(labH, 'deb', ['python3', '-c', 'import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3)); print("raw socket open")']);
+    expect(packet.stdout).not.toContain('raw socket open');
+    expect(packet.stderr).toMatch(/PermissionError|Operation not permitted/);
+    const ping = await hardened.exec(labH, 'deb', ['ping', '-c1', '-W2', 'target'], { timeoutMs: 5_000 });
+    expect(ping.exitCode, ping.stdout + ping.stderr).toBe(0);
+  });
+
+  it('rotates the json log: 20 MB written to stdout leave about LAB_LOG_MB (1 MB) on disk', async () => {
+    const res = await hardened.exec(labH, 'deb', ['sh', '-c', 'head -c 20000000 /dev/zero | tr "\\0" x > /proc/1/fd/1'], { timeoutMs: 60_000 });
+    expect(res.exitCode, res.stderr).toBe(0);
+    const raw = await docker.getContainer(`${labH.prefix}-deb`).inspect();
+    const logSize = () =>
+      readdirSync(dirname(raw.LogPath))
+        .filter((f) => f.startsWith(basename(raw.LogPath)))
+        .reduce((sum, f) => sum + statSync(`${dirname(raw.LogPath)}/${f}`).size, 0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(logSize()).toBeLessThan(1.5 * 1024 * 1024);
+    expect(raw.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '512k', 'max-file': '2' } });
+  });
+
+  it('publishes on the configured address (LAB_PUBLISH_ADDRESS), not on every address of the host', async () => {
+    const port = await freePort();
+    await hardened.runContainer(labH, { name: 'web', image: BUSYBOX, cmd: httpd('published-H'), publish: { containerPort: 80, hostPort: port } });
+    const raw = await docker.getContainer(`${labH.prefix}-web`).inspect();
+    expect(raw.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    const get = (host: string) => fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text(), (e: Error) => `refused: ${e.message}`);
+    expect(await waitFor('the published port on 127.0.0.1', async () => ((await get('127.0.0.1')).includes('published-H') ? 'ok' : undefined), { timeoutMs: 15_000 })).toBe('ok');
+    // The machine's own address (not a Docker bridge): before LAB_PUBLISH_ADDRESS, the page answered there too.
+    const external = Object.entries(networkInterfaces())
+      .filter(([name]) => !/^(docker|br-|nlb|chat|ntb|veth|lo)/.test(name))
+      .flatMap(([, addresses]) => addresses ?? [])
+      .find((a) => a.family === 'IPv4' && !a.internal);
+    expect(external, 'a non-loopback IPv4 address on this machine').toBeDefined();
+    expect(await get(external!.address)).toMatch(/^refused/);
+  });
+
+  it.each([
+    ['target', 'sh (busybox)'],
+    ['deb', 'bash'],
+  ])("an exec's background processes end with it, unless kept (%s, %s)", async (name) => {
+    const left = await hardened.exec(labH, name, ['sh', '-c', 'sleep 4321 & echo started']);
+    expect(left.stdout).toBe('started\n');
+    await waitFor('the leftover sleep to be killed', async () => !(await procs(name)).some((c) => c.includes('sleep 4321')), { timeoutMs: 10_000 });
+    await hardened.exec(labH, name, ['sh', '-c', 'sleep 4322 & echo started'], { keepBackground: true });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await procs(name)).some((c) => c.includes('sleep 4322'))).toBe(true);
+  });
+
+  it('a fork bomb an exec leaves behind is killed, even with the container at its pids limit', async () => {
+    const before = (await procs('deb')).length;
+    await hardened.exec(labH, 'deb', ['bash', '-c', 'bomb() { bomb | bomb & }; bomb'], { timeoutMs: 5_000 });
+    // Whether or not the bomb filled the limit before the kill came, nothing of it may stay.
+    await waitFor('the fork bomb to be gone', async () => (await procs('deb')).length <= before, { timeoutMs: 90_000, intervalMs: 1_000 });
+    expect((await hardened.exec(labH, 'deb', ['echo', 'alive'])).stdout).toBe('alive\n');
+  });
+});
+

@@ -36,6 +36,8 @@ describe('web terminals (real API, worker, Postgres, Redis and Docker)', () => {
     return TestTerminal.open(stack.apiUrl, created.body.url, { header: lab.token }, extra);
   };
   const record = async (id: string) => (await db.query(`select * from "TerminalSession" where id = $1`, [id])).rows[0];
+  /** Why a session ended, once its record says so: the API writes it just after the socket closes. */
+  const endReason = (id: string) => waitFor(`session ${id} to be recorded as ended`, async () => (await record(id))?.endReason ?? undefined, { timeoutMs: 10_000 });
   const liveSessions = async (lab: { id: string; token: string }) => (await stack.request('GET', `/labs/${lab.id}/terminals`, undefined, lab.token)).body.sessions;
 
   beforeAll(async () => {
@@ -149,7 +151,7 @@ describe('web terminals (real API, worker, Postgres, Redis and Docker)', () => {
     const late = await create(b, 'mon-serveur');
     await sleep(TICKET_TTL_MS + 500);
     expect(await TestTerminal.refused(stack.apiUrl, late.body.url, { query: b.token })).toMatchObject({ status: 404 });
-    expect((await record(late.body.id)).endReason).toBe('never-opened');
+    expect(await endReason(late.body.id)).toBe('never-opened');
   });
 
   it('refuses a session past TERMINAL_MAX_PER_LAB with a clear message', async () => {
@@ -167,7 +169,7 @@ describe('web terminals (real API, worker, Postgres, Redis and Docker)', () => {
     const after = await create(a, 'container1');
     expect(after.status).toBe(201);
     for (const id of [...ids.slice(1), after.body.id]) await stack.request('DELETE', `/labs/${a.id}/terminals/${id}`, undefined, a.token);
-    expect((await record(ids[0])).endReason).toBe('ended-by-request');
+    expect(await endReason(ids[0])).toBe('ended-by-request');
   });
 
   it('gives the same shell back after a dropped connection, with the output missed meanwhile', async () => {
@@ -191,7 +193,7 @@ describe('web terminals (real API, worker, Postgres, Redis and Docker)', () => {
     await sleep(GRACE_MS + 1000);
     expect((await stack.request('POST', `/labs/${a.id}/terminals/${sessionId}/reconnect`, {}, a.token)).status).toBe(404);
     expect(processes(container).some((p) => p.startsWith(`${pid} `))).toBe(false);
-    expect((await record(sessionId)).endReason).toBe('disconnected');
+    expect(await endReason(sessionId)).toBe('disconnected');
   });
 
   it('closes an idle session with a line saying why', async () => {
@@ -199,7 +201,7 @@ describe('web terminals (real API, worker, Postgres, Redis and Docker)', () => {
     const closed = await terminal.waitClosed(IDLE_MS + 8_000);
     expect(closed).toEqual({ code: 4408, reason: 'idle for 8 s' });
     expect(terminal.output).toContain('\r\n[netlabs] session closed: idle for 8 s\r\n');
-    expect((await record(terminal.ready!.session)).endReason).toBe('idle');
+    expect(await endReason(terminal.ready!.session)).toBe('idle');
   });
 
   it('does not buffer without bound for a client that stops reading: pauses the shell, then cuts the client', async () => {
@@ -223,6 +225,25 @@ describe('web terminals (real API, worker, Postgres, Redis and Docker)', () => {
     back.type('\x03');
     expect(await back.run('echo "st""ill here"', 30_000)).toContain('still here');
     await back.close();
+  });
+
+  it('leaves no runaway process: a fork bomb typed in a terminal, or a job left by a shell that exits, goes with the session', async () => {
+    const container = containerId(a.id, 'container1');
+    const before = processes(container).length;
+    const bomber = await open(a, 'container1');
+    await bomber.run('true');
+    bomber.type('bomb() { bomb | bomb & }; bomb\r');
+    // LAB_PIDS is 256: the container sits at its limit, where nothing more can fork.
+    await waitFor('the fork bomb to reach the pids limit', () => processes(container).length >= 240, { timeoutMs: 60_000, intervalMs: 1_000 });
+    await bomber.close();
+    await waitFor('the fork bomb to be gone', () => processes(container).length <= before, { timeoutMs: 60_000, intervalMs: 1_000 });
+
+    // A shell that exits by itself leaves its background job: the session's end kills it too.
+    const quitter = await open(a, 'container1');
+    await quitter.run('true');
+    quitter.type('sleep 4244 & exit\r');
+    await quitter.waitClosed(10_000);
+    await waitFor('the job left by the shell to be killed', () => !processes(container).some((p) => p.includes('sleep 4244')), { timeoutMs: 15_000 });
   });
 
   it('ends the sessions of a lab that is deleted, and refuses new ones (409)', async () => {

@@ -6,6 +6,7 @@ import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ReaperService } from './maintenance/reaper.service';
+import { LabGuardService } from './maintenance/lab-guard.service';
 import { ReconcilerService } from './maintenance/reconciler.service';
 import { HostPlacementService } from './provisioning/host-placement.service';
 import { LabAllocatorService } from './provisioning/lab-allocator.service';
@@ -34,6 +35,7 @@ import { StepsService } from './steps/steps.service';
     StepsProcessor,
     ReaperService,
     ReconcilerService,
+    LabGuardService,
     MaintenanceProcessor,
   ],
 })

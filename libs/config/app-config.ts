@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** One Docker engine NetLabs may place labs on: `name=endpoint` in DOCKER_HOSTS. */
@@ -83,6 +84,13 @@ const schema = z.object({
   /** Address students use to reach published ports (the Docker host as seen from outside). */
   LAB_PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
   /**
+   * Host address published lab ports bind to. Default: LAB_PUBLIC_HOST when it is an IP
+   * address (127.0.0.1 out of the box: nothing published is reachable from other
+   * machines until you say so), 127.0.0.1 for `localhost`, and every IPv4 address
+   * (0.0.0.0) only for a LAB_PUBLIC_HOST that is a DNS name (set this then).
+   */
+  LAB_PUBLISH_ADDRESS: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address such as 192.0.2.10 or 0.0.0.0').optional(),
+  /**
    * Names this NetLabs deployment on shared engines: its objects carry
    * netlabs.deployment=<id>, and its reconciler only ever removes objects with that label.
    */
@@ -93,6 +101,15 @@ const schema = z.object({
   LAB_CPUS: z.coerce.number().min(0.05).default(0.5),
   LAB_PIDS: z.coerce.number().int().min(16).default(256),
   LAB_MAX_CONTAINERS: z.coerce.number().int().min(1).default(8),
+  /**
+   * Writable-layer size of a lab container, in MB: a hard limit where the storage driver
+   * enforces one (overlay2 on xfs with pquota), else the lab guard stops a container past it.
+   */
+  LAB_DISK_MB: z.coerce.number().int().min(16).default(1024),
+  /** json-file log kept per lab container, in MB (two rotated files). */
+  LAB_LOG_MB: z.coerce.number().int().min(1).default(4),
+  /** A lab whose container stays at its pids limit this long is flagged (logged, recorded on the lab). */
+  LAB_PIDS_FLAG_AFTER_MS: z.coerce.number().int().min(0).default(120_000),
   /** Whether lab containers may reach the internet (the TP's `apt-get install` needs a mirror). */
   LAB_OUTBOUND: bool.default('true'),
   /** How long the API waits for a run/verify job before answering 202. */
@@ -135,11 +152,10 @@ const schema = z.object({
   GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Images a lab may own (docker build, commit, tag). */
   LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
-  /** Host address lab ports are published on (`docker run -p`). */
-  LAB_PUBLISH_ADDRESS: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').default('0.0.0.0'),
 });
 
-export type AppConfig = z.infer<typeof schema>;
+/** LAB_PUBLISH_ADDRESS is always set once loaded (derived from LAB_PUBLIC_HOST when absent). */
+export type AppConfig = z.infer<typeof schema> & { LAB_PUBLISH_ADDRESS: string };
 
 /** Thrown when the environment is not a valid configuration; its message names every bad variable. */
 export class ConfigError extends Error {}
@@ -153,7 +169,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parsed.data.LAB_PORT_MIN > parsed.data.LAB_PORT_MAX) {
     throw new ConfigError('Invalid configuration:\n  LAB_PORT_MIN: must not exceed LAB_PORT_MAX');
   }
-  return parsed.data;
+  return { ...parsed.data, LAB_PUBLISH_ADDRESS: parsed.data.LAB_PUBLISH_ADDRESS ?? publishAddressFor(parsed.data.LAB_PUBLIC_HOST) };
+}
+
+/** LAB_PUBLISH_ADDRESS when not set: the public host's own address when it is one (see the schema). */
+export function publishAddressFor(publicHost: string): string {
+  const bare = publicHost.replace(/^\[|\]$/g, '');
+  if (isIP(bare)) return bare;
+  return bare === 'localhost' ? '127.0.0.1' : '0.0.0.0';
 }
 
 /** Nest injection token for AppConfig. */

@@ -17,7 +17,8 @@ describe('consoleCreateOptions', () => {
     expect(sut.name).toBe('nl-3f9a2c--console');
     expect(sut.Labels).toEqual({ 'netlabs.test': 'run1', 'netlabs.lab': 'lab-1', 'netlabs.class': 'class-1', 'netlabs.name': '-console', 'netlabs.role': 'console' });
     expect(sut.HostConfig).toMatchObject({ ...enforcedHostConfig(limits), Mounts: expect.any(Array), NetworkMode: 'nl-3f9a2c-bridge', Privileged: false });
-    expect(sut.HostConfig?.CapDrop).toContain('NET_RAW');
+    expect(sut.HostConfig?.CapDrop).toEqual(['ALL']);
+    expect(sut.HostConfig?.CapAdd).not.toContain('NET_RAW');
     expect(sut.Env).toEqual(['DOCKER_HOST=unix:///run/netlabs/gateway.sock', 'NETLABS_LAB_CREDENTIAL=lab-1.mac']);
     expect(sut.NetworkingConfig?.EndpointsConfig?.['nl-3f9a2c-bridge']).toEqual({ IPAMConfig: { IPv4Address: '10.96.4.254' } });
   });

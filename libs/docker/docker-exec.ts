@@ -9,21 +9,29 @@
  * wrapping commands in `timeout` or writing a pid file needs tools or a writable /tmp
  * that not every image has (our busybox image has neither). So every exec carries a
  * unique NETLABS_SESSION=<tag> variable, which its children inherit, and ending a session
- * runs a second exec that kills every process whose environment holds that tag. It needs
- * only sh, cat and /proc in the container, and works the same on a remote engine.
+ * runs a second exec that kills every process whose environment holds that tag. It runs
+ * when a command times out, when a command ends (what it left in the background goes
+ * too: a fork bomb started by a check or a terminal must not outlive it), and when a
+ * terminal ends. It must work in a container at its pids limit, where nothing can fork:
+ * with bash it uses builtins only (read, kill), so it needs no process beyond its own
+ * (images without bash get a version with one `grep` per pass), and when the engine
+ * cannot even start the exec there, the same script runs from a helper container
+ * sharing the PID namespace (docker-reaper.ts). It works the same on a remote engine.
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
 import type { Logger } from '@nestjs/common';
 import type Docker from 'dockerode';
+import { runBeside } from './docker-reaper';
 import type { ExecOptions, ExecResult, TerminalStream } from './tenant-docker';
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 /** Per stream: a chatty command cannot exhaust the worker's memory. */
 export const MAX_EXEC_OUTPUT_BYTES = 1024 * 1024;
 const SESSION_ENV = 'NETLABS_SESSION';
-const KILL_TIMEOUT_MS = 5_000;
+/** Once started the kill needs milliseconds; starting an exec on a loaded engine can take seconds. */
+const KILL_TIMEOUT_MS = 8_000;
 
 export const TERMINAL_CMD = ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash; else exec /bin/sh; fi'];
 
@@ -64,22 +72,37 @@ function sessionEnv(tag: string): string {
   return `${SESSION_ENV}=${tag}.`;
 }
 
-/** sh script killing every process of a session; prints the pids it killed. */
-export function killSessionScript(tag: string): string {
+/**
+ * Command killing every process of a session, printing `killed <n>`. A tagged process's
+ * whole process group is killed at once with it: one kill(-pgid) stops a fork bomb at any
+ * size, atomically (a child being forked dies too), which matters where the killer gets a
+ * sliver of a CPU that hundreds of bomb processes share. A group holds only processes of
+ * the tagged session (Linux keeps groups within a session), never the killer's own.
+ * Passes repeat until one finds nothing.
+ */
+export function killSessionCommand(tag: string): string[] {
   if (!/^[0-9a-f]+$/.test(tag)) throw new Error(`bad session tag ${tag}`);
-  // Two passes catch a child forked while the first pass ran. environ is NUL-separated;
-  // command substitution drops the NULs (bash warns, hence 2>/dev/null), which is
-  // harmless for a substring match on a unique tag.
-  return (
-    'exec 2>/dev/null; for pass in 1 2; do for d in /proc/[0-9]*; do ' +
-    `case "$(cat "$d/environ")" in *${sessionEnv(tag)}*) kill -KILL "\${d#/proc/}" && echo "\${d#/proc/}";; esac; ` +
-    'done; done; true'
+  const entry = sessionEnv(tag);
+  // Field 3 after "pid (comm) " in /proc/<pid>/stat is the process group.
+  const pgrp = (pid: string, into: string) => `read -r st < /proc/${pid}/stat && set -- \${st##*) } && ${into}=$3;`;
+  const loop = (body: string) =>
+    `${pgrp('$$', 'me')} n=0; for pass in 1 2 3 4 5 6 7 8; do m=0; ${body} n=$((n+m)); [ "$m" = 0 ] && break; done; echo "killed $n"`;
+  const kill =
+    `if [ "$p" != "$$" ]; then g=$me; ${pgrp('$p', 'g')} ` +
+    '[ "$g" != "$me" ] && kill -KILL -- "-$g" 2>/dev/null; kill -KILL "$p" 2>/dev/null && m=$((m+1)); fi;';
+  // environ is NUL-separated: bash's `read -d ''` walks its entries without a fork.
+  const withBash = loop(
+    `for d in /proc/[0-9]*; do p=\${d#/proc/}; while IFS= read -r -d '' e; do if [ "$e" = '${entry}' ]; then ${kill} break; fi; done < "$d/environ"; done 2>/dev/null;`,
   );
+  // A regular expression, not -F: busybox's fixed-string grep stops at the first NUL.
+  const pattern = entry.replace('.', '\\.');
+  const withSh = loop(`for f in $(grep -ls '${pattern}' /proc/[0-9]*/environ); do p=\${f#/proc/}; p=\${p%/environ}; ${kill} done 2>/dev/null;`);
+  return ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$2"; fi', 'netlabs-kill', withBash, withSh];
 }
 
 export interface ExecRunOptions extends ExecOptions {
-  /** Internal: the kill exec itself must not start another kill on timeout. */
-  killOnTimeout?: boolean;
+  /** Internal: the kill exec itself starts no other kill. */
+  isKiller?: boolean;
 }
 
 export async function runExec(
@@ -152,30 +175,55 @@ export async function runExec(
   stream?.destroy();
   work.catch(() => undefined);
   logger.warn(`exec in ${container.id.slice(0, 12)} timed out after ${timeoutMs} ms: ${cmd.join(' ').slice(0, 200)}`);
-  if (options.killOnTimeout !== false) {
-    // In the background: the caller was promised an answer by timeoutMs.
-    void killSession(docker, container, tag, logger);
-  }
   return finish(null, true);
 
   function finish(exitCode: number | null, didTimeOut: boolean): ExecResult {
+    // In the background: the caller was promised an answer by timeoutMs, and a command that
+    // ended may have left processes behind it.
+    if (!options.isKiller && (didTimeOut || !options.keepBackground)) void killSession(docker, container, tag, logger);
     const result: ExecResult = { stdout: stdout.text(), stderr: stderr.text(), exitCode, timedOut: didTimeOut };
     if (stdout.truncated || stderr.truncated) result.truncated = true;
     return result;
   }
 }
 
-/** Kills every process of an exec session (see the file comment). Never throws. */
+const KILL_ATTEMPTS = 4;
+const KILL_RETRY_MS = 500;
+
+/**
+ * Kills every process of an exec session (see the file comment). Never throws.
+ * At the pids limit the engine cannot start the kill exec in the container: from the
+ * second attempt on, the script runs in a helper container sharing its PID namespace
+ * (docker-reaper.ts), which the limit does not hold back.
+ */
 export async function killSession(docker: Docker, container: Docker.Container, tag: string, logger: Logger): Promise<number> {
-  try {
-    const res = await runExec(docker, container, ['sh', '-c', killSessionScript(tag)], { timeoutMs: KILL_TIMEOUT_MS, killOnTimeout: false }, logger);
-    const killed = res.stdout.split('\n').filter(Boolean).length;
-    logger.log(`session ${tag} in ${container.id.slice(0, 12)}: killed ${killed} process(es)`);
-    return killed;
-  } catch (err) {
-    logger.warn(`could not end session ${tag} in ${container.id.slice(0, 12)}: ${(err as Error).message}`);
-    return 0;
+  let lastError = 'no report';
+  for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
+    try {
+      let out: string;
+      if (attempt === 1) {
+        const res = await runExec(docker, container, killSessionCommand(tag), { timeoutMs: KILL_TIMEOUT_MS, isKiller: true }, logger);
+        out = res.stdout;
+        lastError = `exit ${res.exitCode}${res.timedOut ? ' (timed out)' : ''}: ${(res.stderr || res.stdout).trim().slice(0, 200)}`;
+      } else {
+        out = await runBeside(docker, container, killSessionCommand(tag), logger);
+        lastError = `reaper said: ${out.trim().slice(0, 200) || 'nothing'}`;
+      }
+      const report = /killed (\d+)/.exec(out);
+      if (report) {
+        const killed = Number(report[1]);
+        if (killed) logger.log(`session ${tag} in ${container.id.slice(0, 12)}: killed ${killed} process(es)${attempt > 1 ? ' from a reaper' : ''}`);
+        return killed;
+      }
+    } catch (err) {
+      lastError = (err as Error).message;
+      // A stopped or removed container has no processes left to kill.
+      if (/is not running|no such container|is paused|marked for removal/i.test(lastError)) return 0;
+    }
+    await sleep(KILL_RETRY_MS);
   }
+  logger.warn(`could not end session ${tag} in ${container.id.slice(0, 12)} after ${KILL_ATTEMPTS} attempts: ${lastError}`);
+  return 0;
 }
 
 export async function openTerminal(

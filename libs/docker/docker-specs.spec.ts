@@ -118,8 +118,10 @@ describe('containerCreateOptions', () => {
         PidsLimit: 256,
         Privileged: false,
         SecurityOpt: ['no-new-privileges'],
+        CapDrop: ['ALL'],
         Init: true,
         RestartPolicy: { Name: 'unless-stopped' },
+        LogConfig: { Type: 'json-file' },
         Binds: [],
         Mounts: [],
       },
@@ -128,7 +130,13 @@ describe('containerCreateOptions', () => {
     expect(sut.HostConfig?.PortBindings).toBeUndefined();
   });
 
-  it('publishes on all host addresses, adds aliases, links, a fixed address, command, env and tty', () => {
+  it('publishes on the configured host address only', () => {
+    const spec = { name: 'mon-serveur', image: 'httpd:2.4', publish: { containerPort: 80, hostPort: 20001 } };
+    const sut = containerCreateOptions(scope, spec, { ...limits, publishAddress: '192.0.2.7' }, onBridge);
+    expect(sut.HostConfig?.PortBindings).toEqual({ '80/tcp': [{ HostIp: '192.0.2.7', HostPort: '20001' }] });
+  });
+
+  it('publishes on all host addresses when none is configured, adds aliases, links, a fixed address, command, env and tty', () => {
     const sut = containerCreateOptions(
       scope,
       {

@@ -3,6 +3,7 @@
  * rules a lab may not break. No I/O here, so every rule is unit-tested (docker-specs.spec.ts).
  */
 import type Docker from 'dockerode';
+import { type HardeningContext, labContainerHardening, publishHostIp, type HardeningPolicy } from './lab-hardening';
 import {
   CONSOLE,
   CONSOLE_GATEWAY_DIR,
@@ -18,8 +19,11 @@ import {
   type NetworkSpec,
 } from './tenant-docker';
 
-/** Per-container limits of a host, from LAB_MEMORY_MB, LAB_CPUS, LAB_PIDS, LAB_MAX_CONTAINERS. */
-export interface LabLimits {
+/**
+ * Per-container limits of a host, from LAB_MEMORY_MB, LAB_CPUS, LAB_PIDS, LAB_MAX_CONTAINERS,
+ * and the hardening policy (logs, disk, publish address: lab-hardening.ts).
+ */
+export interface LabLimits extends HardeningPolicy {
   memoryMb: number;
   cpus: number;
   pids: number;
@@ -149,14 +153,17 @@ export interface ResolvedAttachment {
   networkMode: string;
   /** Engine names of the link targets, in spec.links order. */
   linkEngineNames?: string[];
+  /** The host's storage driver enforces a writable-layer size (overlay2 on xfs with pquota). */
+  diskQuota?: boolean;
 }
 
 /**
- * The HostConfig every lab container gets, whoever creates it (the worker's solutions or a
- * student's `docker run` through the gateway): limits, no privileges, no mounts. One place,
- * so the two paths can never drift apart.
+ * The HostConfig every lab container gets, whoever creates it (the worker's solutions, a
+ * student's `docker run` through the lab daemon, the console): limits, then the hardening
+ * of lab-hardening.ts (capabilities, logs, disk, no privileges, no mounts). One place, so
+ * the paths can never drift apart.
  */
-export function enforcedHostConfig(limits: LabLimits): Docker.HostConfig {
+export function enforcedHostConfig(limits: LabLimits, context: HardeningContext = { sharesNamespace: false, diskQuota: false }): Docker.HostConfig {
   const memory = Math.round(limits.memoryMb * 1024 * 1024);
   return {
     Memory: memory,
@@ -164,12 +171,10 @@ export function enforcedHostConfig(limits: LabLimits): Docker.HostConfig {
     MemorySwap: memory,
     NanoCpus: Math.round(limits.cpus * 1e9),
     PidsLimit: limits.pids,
-    Privileged: false,
-    SecurityOpt: ['no-new-privileges'],
     // An init as PID 1 reaps the zombies students' shells leave and forwards signals.
     Init: true,
-    Binds: [],
-    Mounts: [],
+    // Last, so that nothing above can loosen it: capabilities, logs, disk, no mounts.
+    ...labContainerHardening(limits, context),
   };
 }
 
@@ -194,7 +199,7 @@ export function containerCreateOptions(
     NetworkMode: attach.networkMode,
     // Containers running when the engine stops come back with it; one the student stopped stays stopped.
     RestartPolicy: { Name: 'unless-stopped' },
-    ...enforcedHostConfig(limits),
+    ...enforcedHostConfig(limits, { sharesNamespace, diskQuota: !!attach.diskQuota }),
   };
   const options: Docker.ContainerCreateOptions = {
     name: engineName(scope, spec.name),
@@ -213,7 +218,7 @@ export function containerCreateOptions(
   if (spec.publish) {
     const key = `${spec.publish.containerPort}/tcp`;
     options.ExposedPorts = { [key]: {} };
-    hostConfig.PortBindings = { [key]: [{ HostIp: '0.0.0.0', HostPort: String(spec.publish.hostPort) }] };
+    hostConfig.PortBindings = { [key]: [{ HostIp: publishHostIp(limits), HostPort: String(spec.publish.hostPort) }] };
   }
   if (!sharesNamespace) {
     const links = (spec.links ?? []).map((link, i) => `${attach.linkEngineNames?.[i] ?? engineName(scope, link.container)}:${link.alias}`);
@@ -264,9 +269,8 @@ export function consoleCreateOptions(scope: LabScope, spec: ConsoleSpec, limits:
     HostConfig: {
       NetworkMode: networkEngineName,
       RestartPolicy: { Name: 'unless-stopped' },
+      // The same fence as every lab container (no NET_RAW: raw frames reached the host over IPv6).
       ...enforcedHostConfig(limits),
-      // Raw sockets would let a student forge frames on the bridge (IPv6 link-local, ARP).
-      CapDrop: ['NET_RAW', 'MKNOD'],
       Mounts: [{ Type: 'bind', Source: spec.gatewayDir, Target: CONSOLE_GATEWAY_DIR, ReadOnly: true }],
       ...(spec.loopbackHosts?.length ? { ExtraHosts: spec.loopbackHosts.map((h) => `${h}:127.0.0.1`) } : {}),
     },

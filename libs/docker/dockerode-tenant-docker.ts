@@ -6,6 +6,7 @@ import { engineMessage, isNotFound, isUnreachable, statusOf, toLayerError } from
 import { openTerminal, runExec } from './docker-exec';
 import { ownedContainer, ownedNetwork, sharedNamespaceId, toContainerInfo, topCommands } from './docker-mappers';
 import { NetworkOps } from './docker-networks';
+import { DiskQuotaProbe, listUsage } from './docker-usage';
 import {
   belongsTo,
   connectionFor,
@@ -26,6 +27,7 @@ import {
   type ConsoleSpec,
   type ContainerInfo,
   type ContainerSpec,
+  type ContainerUsage,
   type ExecOptions,
   type ExecResult,
   type LabScope,
@@ -73,6 +75,7 @@ export class DockerodeTenantDocker implements TenantDocker {
   private readonly docker: Docker;
   private readonly logger: Logger;
   private readonly networks: NetworkOps;
+  private readonly diskQuota: DiskQuotaProbe;
   private readonly builds = new Map<string, Promise<void>>();
   private readonly labQueues = new Map<string, Promise<unknown>>();
 
@@ -85,6 +88,7 @@ export class DockerodeTenantDocker implements TenantDocker {
     this.docker = new Docker(connectionFor(endpoint));
     this.logger = new Logger(`TenantDocker:${hostId}`);
     this.networks = new NetworkOps(this.docker, this.logger, hostId);
+    this.diskQuota = new DiskQuotaProbe(this.docker, this.logger);
   }
 
   /** Runs an engine call and turns its failure into a DockerLayerError. */
@@ -268,11 +272,15 @@ export class DockerodeTenantDocker implements TenantDocker {
       if (!target) throw new DockerLayerError('not-found', `cannot link to ${link.container}: no such container in this lab`);
       linkEngineNames.push(target.Name.replace(/^\//, ''));
     }
-    const options = containerCreateOptions(scope, spec, this.limits, { networkMode, linkEngineNames });
+    const diskQuota = await this.diskQuota.supported();
+    const options = containerCreateOptions(scope, spec, this.limits, { networkMode, linkEngineNames, diskQuota });
 
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(options);
+      container = await this.docker.createContainer(options).catch((err: unknown) => {
+        if (!diskQuota || !this.diskQuota.refutedBy(err)) throw err;
+        return this.docker.createContainer(containerCreateOptions(scope, spec, this.limits, { networkMode, linkEngineNames, diskQuota: false }));
+      });
     } catch (err) {
       const message = engineMessage(err);
       if (statusOf(err) === 409) throw new DockerLayerError('conflict', `container ${spec.name} already exists in this lab`);
@@ -456,6 +464,20 @@ export class DockerodeTenantDocker implements TenantDocker {
       }
     }
     return removed;
+  }
+
+  async usage(filterLabel?: { key: string; value: string }): Promise<ContainerUsage[]> {
+    const labels = filterLabel ? [`${filterLabel.key}=${filterLabel.value}`] : [];
+    return this.call('container usage', () => listUsage(this.docker, labels, this.logger));
+  }
+
+  async stopContainerById(id: string, timeoutSeconds = 5): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+      this.logger.log(`stopped container ${id.slice(0, 12)}`);
+    } catch (err) {
+      if (statusOf(err) !== 304 && !isNotFound(err)) throw toLayerError(this.hostId, `stop container ${id.slice(0, 12)}`, err);
+    }
   }
 
   async listOwned(filterLabel?: { key: string; value: string }): Promise<OwnedObject[]> {

@@ -143,6 +143,11 @@ export interface ExecOptions {
   stdin?: string;
   user?: string;
   env?: Record<string, string>;
+  /**
+   * Leave what the command started in the background running (`docker exec -d`-like). By
+   * default it is killed when the command ends: a check must not leave a fork bomb behind.
+   */
+  keepBackground?: boolean;
 }
 
 /** An interactive shell inside a lab container (a TTY exec), for the terminal broker. */
@@ -166,6 +171,20 @@ export interface OwnedObject {
   labId: string;
   classId?: string;
   running?: boolean;
+}
+
+/** What one lab container uses, for the lab guard. */
+export interface ContainerUsage {
+  id: string;
+  labId: string;
+  /** TP name. */
+  name: string;
+  running: boolean;
+  /** Size of the container's writable layer (what it wrote), in bytes. */
+  sizeRwBytes: number;
+  /** Processes in the container and its pids limit, when running and the engine said. */
+  pids?: number;
+  pidsLimit?: number;
 }
 
 export interface RemovedCount {
@@ -220,6 +239,10 @@ export interface TenantDocker {
 
   /** Removes every container and network labelled with the lab, whatever its name, and the image tags it made. */
   removeLab(scope: Pick<LabScope, 'labId'> & { prefix?: string }): Promise<RemovedCount>;
+  /** Disk and process use of every lab container on the host carrying the extra label (e.g. this deployment's). */
+  usage(filterLabel?: { key: string; value: string }): Promise<ContainerUsage[]>;
+  /** Stops a container of any lab by engine id (the lab guard acting on an offender); no error when it is gone or stopped. */
+  stopContainerById(id: string, timeoutSeconds?: number): Promise<void>;
   /** Every container and network on the host that carries netlabs.lab (optionally filtered by extra label). */
   listOwned(filterLabel?: { key: string; value: string }): Promise<OwnedObject[]>;
 }

@@ -2,6 +2,7 @@
  * What the gateway knows of the lab a request acts for. The API builds it from the
  * database (apps/api/gateway); the gateway never reads the database itself.
  */
+import type { LabLimits } from '../docker/docker-specs';
 import type { LabScope } from '../docker/tenant-docker';
 import type { LabValues } from '../labs/lab-values';
 
@@ -21,8 +22,8 @@ export interface GatewayLabs {
 export interface GatewaySettings {
   /** Logical image name -> engine reference of the images every lab may use (httpd, ubuntu). */
   sharedImages: Record<string, string>;
-  /** Per-container limits forced on every container and build. */
-  limits: { memoryMb: number; cpus: number; pids: number; maxContainers: number };
+  /** Per-container limits and hardening forced on every container and build (libs/docker's). */
+  limits: LabLimits;
   /** Images (tags) a lab may own. */
   maxImages: number;
   /** Host address published ports bind to. */

@@ -5,7 +5,15 @@ import type { GatewaySettings } from './gateway-lab';
 export function gatewaySettings(config: AppConfig): GatewaySettings {
   return {
     sharedImages: { httpd: config.LAB_IMAGE_HTTPD, ubuntu: config.LAB_IMAGE_UBUNTU },
-    limits: { memoryMb: config.LAB_MEMORY_MB, cpus: config.LAB_CPUS, pids: config.LAB_PIDS, maxContainers: config.LAB_MAX_CONTAINERS },
+    limits: {
+      memoryMb: config.LAB_MEMORY_MB,
+      cpus: config.LAB_CPUS,
+      pids: config.LAB_PIDS,
+      maxContainers: config.LAB_MAX_CONTAINERS,
+      logMb: config.LAB_LOG_MB,
+      diskMb: config.LAB_DISK_MB,
+      publishAddress: config.LAB_PUBLISH_ADDRESS,
+    },
     maxImages: config.LAB_MAX_IMAGES,
     publishAddress: config.LAB_PUBLISH_ADDRESS,
   };

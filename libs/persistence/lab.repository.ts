@@ -162,4 +162,12 @@ export class LabRepository {
   async touch(id: string): Promise<void> {
     await this.prisma.lab.update({ where: { id }, data: { lastActivityAt: new Date() } });
   }
+
+  /**
+   * Something in a ready lab went wrong and was acted on (the lab guard stopped a container):
+   * shown to the student and instructor as the lab's failureReason until the next reset.
+   */
+  async noteIncident(id: string, message: string): Promise<void> {
+    await this.prisma.lab.updateMany({ where: { id, status: LabStatus.ready }, data: { failureReason: message } });
+  }
 }

@@ -199,13 +199,13 @@ describe('LiveTerminal', () => {
     expect(ended).toEqual(['idle']);
   });
 
-  it('says when the shell exited, and does not try to kill it', async () => {
+  it('says when the shell exited, and still kills what it left behind', async () => {
     const client = await openAndAttach();
     stream.exit();
     expect(client.output()).toContain('the shell exited');
     expect(client.closed?.code).toBe(1000);
     expect(ended).toEqual(['shell-exited']);
-    expect(stream.kills).toBe(0);
+    expect(stream.kills).toBe(1);
   });
 
   it('passes resizes to the exec', async () => {

@@ -76,7 +76,6 @@ export class LiveTerminal {
   private stream?: TerminalStream;
   private opening?: Promise<void>;
   private client?: TerminalClient;
-  private shellExited = false;
   private killed?: Promise<void>;
   private paused = false;
   private readonly timers: Partial<Record<'ticket' | 'idle' | 'grace' | 'stuck', NodeJS.Timeout>> = {};
@@ -127,7 +126,6 @@ export class LiveTerminal {
         this.stream = stream;
         stream.onData((chunk) => this.output(chunk));
         stream.onEnd(() => {
-          this.shellExited = true;
           this.end('shell-exited', 'session ended: the shell exited', CloseCode.Normal, 'shell exited');
         });
       },
@@ -206,7 +204,9 @@ export class LiveTerminal {
       if (notice) client.send(noticeLine(notice));
       client.close(code, closeReason ?? reason);
     }
-    if (this.stream && !this.shellExited) {
+    // Even when the shell exited by itself: what it started in the background (a fork bomb
+    // started with `&` before `exit`) carries the session's tag and goes with it.
+    if (this.stream) {
       this.killed = this.stream.kill().catch((error: unknown) => this.hooks.warn(`kill of ${this.id}: ${String(error)}`));
     }
     this.hooks.ended(reason);

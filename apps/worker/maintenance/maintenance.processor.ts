@@ -1,10 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { type JobResults, JobName, PermanentJobError, QueueName } from '../../../libs/queue/jobs';
 import { workerOptions } from '../worker-options';
+import { LabGuardService } from './lab-guard.service';
 import { ReaperService } from './reaper.service';
 import { ReconcilerService } from './reconciler.service';
 
@@ -16,6 +17,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     private readonly queue: JobQueue,
     private readonly reaper: ReaperService,
     private readonly reconciler: ReconcilerService,
+    private readonly guard: LabGuardService,
   ) {
     super();
   }
@@ -45,8 +47,13 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     switch (job.name) {
       case JobName.ReapLabs:
         return this.reaper.reap();
-      case JobName.Reconcile:
-        return this.reconciler.reconcile();
+      case JobName.Reconcile: {
+        const result = await this.reconciler.reconcile();
+        // The lab guard rides on the reconcile schedule (it also reads every host): its
+        // own job name belongs in libs/queue/jobs.ts when that contract next changes.
+        await this.guard.patrol().catch((error: unknown) => new Logger(LabGuardService.name).warn(`patrol failed: ${String(error)}`));
+        return result;
+      }
       default:
         throw new PermanentJobError(`unknown job ${job.name} on queue ${QueueName.Maintenance}`);
     }

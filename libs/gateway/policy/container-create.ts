@@ -132,7 +132,7 @@ function refuseNonEmpty(host: Json): void {
   for (const [key, reason] of Object.entries(HOST_REFUSED)) {
     const value = host[key];
     if (isEmpty(value)) continue;
-    if (key === 'CapDrop') continue; // dropping more is always fine (kept below)
+    if (key === 'CapDrop') continue; // every capability is dropped anyway (lab-hardening.ts)
     if (key === 'ContainerIDFile') continue;
     throw forbidden(reason);
   }
@@ -260,17 +260,12 @@ export async function planContainerCreate(
   body.HostConfig = {
     ...Object.fromEntries(HOST_PASS.filter((k) => host[k] !== undefined).map((k) => [k, host[k]])),
     ...(isEmpty(host.IpcMode) ? {} : { IpcMode: host.IpcMode }),
-    ...(Array.isArray(host.CapDrop) && host.CapDrop.length ? { CapDrop: host.CapDrop } : {}),
     RestartPolicy: { Name: restart.Name || 'no', MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
     NetworkMode: networkMode,
     ...(ports ? { PortBindings: ports } : {}),
-    ...enforcedHostConfig(settings.limits),
+    // Disk quotas are enforced by the lab guard's watchdog here (the daemon does not probe the storage driver).
+    ...enforcedHostConfig(settings.limits, { sharesNamespace: shared, diskQuota: false }),
   };
-  // The CLI's CapDrop and ours together.
-  const ours = (body.HostConfig as Json).CapDrop as string[] | undefined;
-  if (Array.isArray(host.CapDrop) && host.CapDrop.length && ours) {
-    (body.HostConfig as Json).CapDrop = [...new Set([...ours, ...(host.CapDrop as string[])])];
-  }
   if (endpointKey) {
     body.NetworkingConfig = { EndpointsConfig: { [endpointKey]: endpointConfig(given[0]?.[1], tpName, links) } };
   }

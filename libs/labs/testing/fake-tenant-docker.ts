@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import {
   type ContainerInfo,
   type ContainerSpec,
+  type ContainerUsage,
   DEFAULT_NETWORK,
   DockerLayerError,
   type ExecOptions,
@@ -231,6 +232,14 @@ export class FakeTenantDocker implements TenantDocker {
 
   async listOwned(): Promise<OwnedObject[]> {
     this.fail('listOwned');
+  }
+
+  async usage(): Promise<ContainerUsage[]> {
+    this.fail('usage');
+  }
+
+  async stopContainerById(id: string): Promise<void> {
+    this.fail(`stopContainerById ${id}`);
   }
 
   // ---- internals -----------------------------------------------------------------
