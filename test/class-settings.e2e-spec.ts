@@ -87,6 +87,10 @@ describe('class settings, student links and how steps were passed', () => {
     expect(missing.body.checks.map((c: { message: string }) => c.message)).toContain(
       'conteneur container2 : introuvable — démarrez-le avec docker run -dit --name container2 --net container:mon-serveur ubuntu',
     );
+    expect(missing.body.checks.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['conteneur container2 en marche (ubuntu)', 'container2 partage le réseau de mon-serveur']));
+    expect(missing.body.checks.find((c: { name: string }) => c.name === 'container2 partage le réseau de mon-serveur').message).toBe(
+      'non vérifié : le conteneur container2 n’existe pas (démarrez-le d’abord)',
+    );
   });
 
   it('a student runs a solution only after N failed verifies; a pass after a run counts as with the solution', async () => {

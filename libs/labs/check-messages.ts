@@ -67,6 +67,26 @@ const CATALOGUE = {
   'running.problems': { en: 'container {container}: {problems}', fr: 'conteneur {container} : {problems}' },
   'running.ok': { en: 'container {container}: running ({image})', fr: 'conteneur {container} : en marche ({image})' },
 
+  // container-network-mode.
+  'netmode.name': { en: "{container} shares {other}'s network", fr: '{container} partage le réseau de {other}' },
+  'netmode.ok': { en: 'container {container}: shares the network namespace of {other}', fr: 'conteneur {container} : partage l’espace réseau de {other}' },
+  'netmode.shares': { en: 'shares the network namespace of {other}', fr: 'partage l’espace réseau de {other}' },
+  'netmode.own': { en: 'has its own network ({mode})', fr: 'a son propre réseau ({mode})' },
+  'netmode.wrong': {
+    en: "container {container}: {actual}, expected to share {other}'s — recreate it with --net container:{other}",
+    fr: 'conteneur {container} : {actual}, au lieu de partager celui de {other} — recréez-le avec --net container:{other}',
+  },
+
+  // Names of the other checks (their detailed messages are English only for now).
+  'name.chat-member-server': { en: 'server {container} on {network}', fr: 'serveur {container} sur {network}' },
+  'name.chat-member-client': { en: 'client {container} on {network}', fr: 'client {container} sur {network}' },
+  'name.chat-relay': { en: 'a line from {sender} reaches {receivers}', fr: 'une ligne de {sender} parvient à {receivers}' },
+  'name.chat-server': { en: 'chat server listening on {address}', fr: 'serveur de chat à l’écoute sur {address}' },
+  'name.container-address': { en: '{container} has an address on {network}', fr: '{container} a une adresse sur {network}' },
+  'name.http-from-container-ip': { en: "{container} fetches the page at {target}'s IP address", fr: '{container} obtient la page à l’adresse IP de {target}' },
+  'name.http-from-container': { en: '{container} fetches {url}', fr: '{container} obtient {url}' },
+  'name.http-from-host': { en: 'GET {url} from the host', fr: 'GET {url} depuis l’hôte' },
+
   // network.
   'network.name': { en: 'network {network}', fr: 'réseau {network}' },
   'network.not-found': { en: 'network {network}: not found — create it with {how}', fr: 'réseau {network} : introuvable — créez-le avec {how}' },
