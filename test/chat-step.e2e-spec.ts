@@ -56,7 +56,8 @@ describe('step 3c: the chat, on the real stack, two labs at once', () => {
   const stack = new TestStack({ STEP_WAIT_MS: '120000', LAB_IMAGE_CHAT_TAG: IMAGE_TAG });
   let labs: Lab[];
 
-  const verify = (lab: Lab) => stack.request('POST', `/labs/${lab.id}/steps/3c/verify`, {}, lab.token);
+  // In English: the class is French by default, and this file checks the English messages word for word.
+  const verify = (lab: Lab) => stack.request('POST', `/labs/${lab.id}/steps/3c/verify?lang=en`, {}, lab.token);
   const runStep = (lab: Lab, step: string) => stack.request('POST', `/labs/${lab.id}/steps/${step}/run`, {}, lab.token);
   const failures = (checks: Check[]) => checks.filter((c) => !c.passed).map((c) => c.message);
   const verifyPasses = (lab: Lab, what: string) =>

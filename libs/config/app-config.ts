@@ -91,6 +91,16 @@ const schema = z.object({
    */
   LAB_PUBLISH_ADDRESS: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address such as 192.0.2.10 or 0.0.0.0').optional(),
   /**
+   * Where students open NetLabs in their browser (scheme, host, port), used to build the
+   * student links POST /classes returns. Default: http://<LAB_PUBLIC_HOST>:<PORT>. An origin
+   * only: the student page finds its lab in the path /labs/<id>/page, so no path prefix.
+   */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\/[^/?#]+\/?$/, 'must be an http(s) origin such as https://labs.example.org (no path, query or fragment)')
+    .optional(),
+  /**
    * Names this NetLabs deployment on shared engines: its objects carry
    * netlabs.deployment=<id>, and its reconciler only ever removes objects with that label.
    */
@@ -177,6 +187,16 @@ export function publishAddressFor(publicHost: string): string {
   const bare = publicHost.replace(/^\[|\]$/g, '');
   if (isIP(bare)) return bare;
   return bare === 'localhost' ? '127.0.0.1' : '0.0.0.0';
+}
+
+/** The base URL of the student pages, without a trailing slash (PUBLIC_URL or its default). */
+export function publicBaseUrl(config: Pick<AppConfig, 'PUBLIC_URL' | 'LAB_PUBLIC_HOST' | 'PORT'>): string {
+  return (config.PUBLIC_URL ?? `http://${urlHost(config.LAB_PUBLIC_HOST)}:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** A host as it goes into a URL: an IPv6 address in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** Nest injection token for AppConfig. */

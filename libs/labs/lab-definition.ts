@@ -3,16 +3,16 @@ import { actionSchema } from './actions/action-registry';
 import { answerSpecSchema } from './answers/answer-spec';
 import { checkSchema } from './checks/check-registry';
 import { isPlaceholder, PLACEHOLDER_NAMES, placeholdersIn } from './lab-templates';
+import { localizedSchema } from './lang';
 
 /**
  * The lab-definition format: a lab is data (steps, instructions, solution actions, checks),
  * validated when loaded so a bad definition stops start-up with the field that is wrong.
  */
 
-const localized = z.object({ fr: z.string().trim().min(1), en: z.string().trim().min(1) }).strict();
-export type Localized = z.infer<typeof localized>;
-export type Lang = keyof Localized;
-export const LANGS: readonly Lang[] = ['fr', 'en'];
+const localized = localizedSchema;
+export type { Lang, Localized } from './lang';
+export { LANGS } from './lang';
 
 const stepSchema = z
   .object({

@@ -123,12 +123,24 @@ describe('LabRunner (question steps)', () => {
       expect((await answer('1c', value)).passed).toBe(true);
     });
 
-    it('explains why docker0 is not the answer on a shared host', async () => {
+    it('explains why docker0 is not the answer on a shared host, without naming the option of 3a', async () => {
       expect(await answer('1c', 'docker0')).toEqual({
         passed: false,
         message:
-          "docker0 is the Docker host's default bridge, shared by everyone on this host; your lab's bridge network has its own interface: look for com.docker.network.bridge.name in docker network inspect bridge",
+          "docker0 is the Docker host's default bridge, shared by everyone on this host; your lab's bridge network has its own interface: look at the Options that docker network inspect bridge shows",
       });
+      expect((await answer('1c', 'eth0')).message).not.toContain('com.docker.network.bridge.name');
+    });
+
+    it('says it in French when the lab is in French, check name included', async () => {
+      const result = await sut.verifyStep(definition, '1c', fx.ctx, 'eth0', 'fr');
+      expect(result.checks).toEqual([
+        {
+          name: 'interface passerelle du réseau bridge',
+          passed: false,
+          message: "« eth0 » n’est pas l’interface du réseau bridge de votre lab : regardez les Options que montre docker network inspect bridge",
+        },
+      ]);
     });
   });
 

@@ -54,9 +54,9 @@ export class LabRunner {
    * Runs every check of the step against the live lab; `passed` when all pass. A check that
    * hangs fails at its deadline. Only an unreachable engine makes this throw.
    */
-  async verifyStep(definition: LabDefinition, stepId: string, ctx: LabContext, answer?: unknown): Promise<StepVerifyResult> {
+  async verifyStep(definition: LabDefinition, stepId: string, ctx: LabContext, answer?: unknown, lang: Lang = 'en'): Promise<StepVerifyResult> {
     const step = this.step(definition, stepId);
-    const checks = await runChecks(step, ctx, answer);
+    const checks = await runChecks(step, ctx, answer, lang);
     return { step: step.id, passed: checks.every((c) => c.passed), checks };
   }
 

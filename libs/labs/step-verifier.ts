@@ -6,17 +6,19 @@ import { DeadlineExceeded, formatDuration, withDeadline } from './deadline';
 import { type LabContext, timeoutsOf } from './lab-context';
 import type { LabStep } from './lab-definition';
 import { renderTemplate, templateValues } from './lab-templates';
+import { checkMessage } from './check-messages';
+import type { Lang } from './lang';
 
 /**
  * Runs every check of a step against the live lab, all of them (a step done half
  * fails with the half that is missing), each under its own deadline.
  */
-export async function runChecks(step: LabStep, ctx: LabContext, answer: unknown): Promise<CheckResult[]> {
-  const env = checkEnv(step, ctx, answer);
+export async function runChecks(step: LabStep, ctx: LabContext, answer: unknown, lang: Lang = 'en'): Promise<CheckResult[]> {
+  const env = checkEnv(step, ctx, answer, lang);
   return Promise.all(step.checks.map((spec) => runOne(spec, env)));
 }
 
-function checkEnv(step: LabStep, ctx: LabContext, answer: unknown): CheckEnv {
+function checkEnv(step: LabStep, ctx: LabContext, answer: unknown, lang: Lang): CheckEnv {
   const values = templateValues(ctx.values);
   // One inspection per object per verification: checks running in parallel share it.
   const containers = new Map<string, Promise<ContainerInfo | null>>();
@@ -36,12 +38,13 @@ function checkEnv(step: LabStep, ctx: LabContext, answer: unknown): CheckEnv {
     container: (name) => memo(containers, name, () => ctx.docker.inspectContainer(ctx.scope, name)),
     network: (name) => memo(networks, name, () => ctx.docker.inspectNetwork(ctx.scope, name)),
     answer: { stepId: step.id, spec: step.answer, value: answer },
+    lang,
   };
 }
 
 async function runOne(spec: CheckSpec, env: CheckEnv): Promise<CheckResult> {
   const impl = checkImpl(spec.type);
-  const name = spec.name ?? impl.describe(spec, env);
+  const name = typeof spec.name === 'object' ? spec.name[env.lang] : (spec.name ?? impl.describe(spec, env));
   const ms = env.timeouts.checkMs;
   try {
     return await withDeadline(ms, async (signal) => {
@@ -51,12 +54,12 @@ async function runOne(spec: CheckSpec, env: CheckEnv): Promise<CheckResult> {
     });
   } catch (error) {
     if (error instanceof DeadlineExceeded) {
-      const message = impl.timeoutMessage?.(spec, ms, env) ?? `${name}: timed out, no result within ${formatDuration(ms)}`;
+      const message = impl.timeoutMessage?.(spec, ms, env) ?? checkMessage(env.lang, 'check.timed-out', { name, duration: formatDuration(ms) });
       return { name, passed: false, message };
     }
     // The engine being down is not the student's failure: let the job fail (and be retried) instead of recording it.
     if (error instanceof DockerLayerError && (error.kind === 'unreachable' || error.kind === 'engine')) throw error;
-    return { name, passed: false, message: `${name}: could not be checked (${error instanceof Error ? error.message : String(error)})` };
+    return { name, passed: false, message: checkMessage(env.lang, 'check.unchecked', { name, reason: error instanceof Error ? error.message : String(error) }) };
   }
 }
 
@@ -71,8 +74,8 @@ async function missingDependency(needs: CheckNeeds, env: CheckEnv): Promise<stri
   const infos = await Promise.all(all.map((name) => env.container(name)));
   for (const [i, name] of all.entries()) {
     const info = infos[i];
-    if (!info) return `skipped: container ${name} not found (start it first)`;
-    if (running.has(name) && !info.running) return `skipped: container ${name} is ${describeState(info)}, not running`;
+    if (!info) return checkMessage(env.lang, 'check.skipped-missing', { container: name });
+    if (running.has(name) && !info.running) return checkMessage(env.lang, 'check.skipped-stopped', { container: name, state: describeState(info) });
   }
   return null;
 }

@@ -13,7 +13,14 @@ export class ClassRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Creates the class, its students and their labs (status provisioning) in one transaction. */
-  async createWithLabs(input: { name: string; labDefinitionId: string; labTtlMinutes: number; idleMinutes: number; students: NewStudent[] }) {
+  async createWithLabs(input: {
+    name: string;
+    labDefinitionId: string;
+    labTtlMinutes: number;
+    idleMinutes: number;
+    settings: { runPolicy: string; runAfterFailures: number; language: string };
+    students: NewStudent[];
+  }) {
     return this.prisma.$transaction(async (tx) => {
       const created = await tx.class.create({
         data: {
@@ -21,6 +28,7 @@ export class ClassRepository {
           labDefinitionId: input.labDefinitionId,
           labTtlMinutes: input.labTtlMinutes,
           idleMinutes: input.idleMinutes,
+          ...input.settings,
         },
       });
       const expiresAt = new Date(Date.now() + input.labTtlMinutes * 60_000);

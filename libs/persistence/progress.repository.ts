@@ -4,6 +4,10 @@ import { PrismaService } from './prisma.service';
 
 export { StepStatus };
 
+/** How a passed step was passed (StepProgress.passedWith). */
+export const PassedWith = { ownWork: 'own-work', solution: 'solution' } as const;
+export type PassedWith = (typeof PassedWith)[keyof typeof PassedWith];
+
 @Injectable()
 export class ProgressRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -33,14 +37,17 @@ export class ProgressRepository {
           attempts: 1,
           status: input.passed ? StepStatus.passed : StepStatus.failed,
           passedAt: input.passed ? now : null,
+          // No row yet: no solution was ever run on this step.
+          passedWith: input.passed ? PassedWith.ownWork : null,
         },
         update: { attempts: { increment: 1 } },
       });
       if (input.passed) {
-        await tx.stepProgress.updateMany({
-          where: { labId: input.labId, stepId: input.stepId, status: { not: StepStatus.passed } },
-          data: { status: StepStatus.passed, passedAt: now },
-        });
+        // How it was passed, decided once, as it becomes passed: with the solution when the
+        // step's solution was run since the last reset (a row created just now never had one).
+        const notYet = { labId: input.labId, stepId: input.stepId, status: { not: StepStatus.passed } };
+        await tx.stepProgress.updateMany({ where: { ...notYet, solutionRunAt: { not: null } }, data: { status: StepStatus.passed, passedAt: now, passedWith: PassedWith.solution } });
+        await tx.stepProgress.updateMany({ where: notYet, data: { status: StepStatus.passed, passedAt: now, passedWith: PassedWith.ownWork } });
       } else {
         await tx.stepProgress.updateMany({
           where: { labId: input.labId, stepId: input.stepId, status: StepStatus.pending },
@@ -49,6 +56,32 @@ export class ProgressRepository {
       }
       return attempt.id;
     });
+  }
+
+  /** The step's reference solution was run on the lab: a later pass counts as passed with the solution. */
+  async markSolutionRun(labId: string, stepId: string): Promise<void> {
+    const now = new Date();
+    await this.prisma.stepProgress.upsert({
+      where: { labId_stepId: { labId, stepId } },
+      create: { labId, stepId, solutionRunAt: now },
+      update: { solutionRunAt: now },
+    });
+  }
+
+  /** A reset gives a fresh lab: solutions run before it no longer explain a pass after it. */
+  async clearSolutionRuns(labId: string): Promise<void> {
+    await this.prisma.stepProgress.updateMany({ where: { labId, solutionRunAt: { not: null } }, data: { solutionRunAt: null } });
+  }
+
+  /** Failed verifications of one step (they open its solution to a stuck student). */
+  failedVerifies(labId: string, stepId: string): Promise<number> {
+    return this.prisma.verificationAttempt.count({ where: { labId, stepId, passed: false } });
+  }
+
+  /** Failed verifications per step of a lab. */
+  async failedVerifiesByStep(labId: string): Promise<Map<string, number>> {
+    const rows = await this.prisma.verificationAttempt.groupBy({ by: ['stepId'], where: { labId, passed: false }, _count: { _all: true } });
+    return new Map(rows.map((row) => [row.stepId, row._count._all]));
   }
 
   forLab(labId: string) {

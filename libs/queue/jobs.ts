@@ -31,7 +31,8 @@ export interface JobPayloads {
   /** A fresh lab for the student, progress kept; with replay, the passed steps' solutions run again. */
   [JobName.ResetLab]: { labId: string; replay: boolean };
   [JobName.RunStep]: { labId: string; stepId: string };
-  [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown };
+  /** `lang`: of the check messages (absent in jobs queued before it existed: English). */
+  [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown; lang?: 'fr' | 'en' };
   [JobName.ReapLabs]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;
 }

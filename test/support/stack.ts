@@ -120,16 +120,20 @@ export class TestStack {
     return { status: response.status, body: parsed as T };
   }
 
-  /** Creates a class and waits until none of its labs is still provisioning. */
-  async createClassAndWait(students: string[], name = 'test class') {
+  /**
+   * Creates a class and waits until none of its labs is still provisioning. Students may run
+   * any step's solution by default (`runPolicy: always`): most tests use run to set a lab up.
+   */
+  async createClassAndWait(students: string[], name = 'test class', settings: Record<string, unknown> = { runPolicy: 'always' }) {
     const created = await this.request('POST', '/classes', {
       name,
       labDefinitionId: 'docker-network',
       students: students.map((externalId) => ({ externalId })),
+      ...settings,
     });
     if (created.status !== 201) throw new Error(`POST /classes answered ${created.status}: ${JSON.stringify(created.body)}`);
     await this.waitForLabs(created.body.id, (status) => status !== 'provisioning');
-    return created.body as { id: string; labs: { id: string; studentExternalId: string; token: string; status: string }[] };
+    return created.body as { id: string; labs: { id: string; studentExternalId: string; token: string; url: string; status: string }[] };
   }
 
   async waitForLabs(classId: string, done: (status: string) => boolean, timeoutMs = 120_000) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES, RUN_POLICIES } from './class-settings';
 
 const student = z.object({
   externalId: z.string({ required_error: 'is required' }).trim().min(1, 'must not be empty').max(200),
@@ -14,8 +15,16 @@ export const createClassSchema = z
     labTtlMinutes: z.number().int().min(5).max(7 * 24 * 60).optional(),
     /** Idle time after which a lab is torn down, in minutes (default 60). */
     idleMinutes: z.number().int().min(5).max(7 * 24 * 60).optional(),
+    /** Who may run a step's reference solution (class-settings.ts). */
+    runPolicy: z.enum(RUN_POLICIES, { errorMap: () => ({ message: `must be one of ${RUN_POLICIES.join(', ')}` }) }).optional(),
+    runAfterFailures: z.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).optional(),
+    /** The labs' language; a student may override it per request (?lang=). */
+    language: z.enum(LANGUAGES, { errorMap: () => ({ message: `must be one of ${LANGUAGES.join(', ')}` }) }).optional(),
   })
   .superRefine((body, ctx) => {
+    if (body.runAfterFailures !== undefined && body.runPolicy !== undefined && body.runPolicy !== 'after-failures') {
+      ctx.addIssue({ code: 'custom', path: ['runAfterFailures'], message: `only applies with runPolicy "after-failures", not "${body.runPolicy}"` });
+    }
     const seen = new Map<string, number>();
     body.students.forEach((s, index) => {
       const first = seen.get(s.externalId);

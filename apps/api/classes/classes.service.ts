@@ -1,11 +1,15 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { ClassRepository } from '../../../libs/persistence/class.repository';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
+import { PassedWith } from '../../../libs/persistence/progress.repository';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName } from '../../../libs/queue/jobs';
+import { studentLabUrl } from '../common/student-link';
 import { hashToken, newLabPrefix, newStudentToken } from '../common/tokens';
+import { classSettings, DEFAULT_CLASS_SETTINGS } from './class-settings';
 import type { CreateClassBody } from './class.schemas';
 
 const DEFAULT_TTL_MINUTES = 240;
@@ -16,6 +20,7 @@ export class ClassesService {
   private readonly logger = new Logger(ClassesService.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly classes: ClassRepository,
     private readonly labs: LabRepository,
     private readonly catalogue: LabCatalogue,
@@ -38,6 +43,11 @@ export class ClassesService {
       labDefinitionId: body.labDefinitionId,
       labTtlMinutes: body.labTtlMinutes ?? DEFAULT_TTL_MINUTES,
       idleMinutes: body.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+      settings: {
+        runPolicy: body.runPolicy ?? DEFAULT_CLASS_SETTINGS.runPolicy,
+        runAfterFailures: body.runAfterFailures ?? DEFAULT_CLASS_SETTINGS.runAfterFailures,
+        language: body.language ?? DEFAULT_CLASS_SETTINGS.language,
+      },
       students,
     });
     try {
@@ -52,10 +62,12 @@ export class ClassesService {
       id: created.class.id,
       name: created.class.name,
       labDefinitionId: created.class.labDefinitionId,
+      ...classSettings(created.class),
       labs: created.labs.map(({ lab, student }) => ({
         id: lab.id,
         studentExternalId: student.externalId,
         token: tokens.get(student.externalId)!,
+        url: studentLabUrl(this.config, lab.id, tokens.get(student.externalId)!),
         status: lab.status,
       })),
     };
@@ -68,6 +80,7 @@ export class ClassesService {
       id: found.id,
       name: found.name,
       labDefinitionId: found.labDefinitionId,
+      ...classSettings(found),
       createdAt: found.createdAt,
       deletedAt: found.deletedAt,
       labs: found.labs.map((lab) => ({
@@ -94,13 +107,19 @@ export class ClassesService {
       students: found.labs.map((lab) => {
         const byStep = new Map(lab.steps.map((p) => [p.stepId, p]));
         const steps: Record<string, string> = {};
+        /** Per passed step: by the student's own work or after running its solution. */
+        const passedWith: Record<string, string> = {};
         let score = 0;
         for (const stepId of stepIds) {
           const status = byStep.get(stepId)?.status ?? 'pending';
           steps[stepId] = status;
-          if (status === 'passed') score++;
+          if (status === 'passed') {
+            score++;
+            // Steps passed before runs were recorded (no passedWith) had no way to be told apart.
+            passedWith[stepId] = byStep.get(stepId)?.passedWith ?? PassedWith.ownWork;
+          }
         }
-        return { externalId: lab.student.externalId, displayName: lab.student.displayName, labId: lab.id, status: lab.status, steps, score };
+        return { externalId: lab.student.externalId, displayName: lab.student.displayName, labId: lab.id, status: lab.status, steps, passedWith, score };
       }),
     };
   }

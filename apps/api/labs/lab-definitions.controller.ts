@@ -8,7 +8,7 @@ export class LabDefinitionsController {
 
   @Get()
   list(@Query('lang') lang?: string) {
-    const l = langSchema.parse(lang);
+    const l = langSchema.parse(lang) ?? 'fr';
     return this.catalogue.list().map((d) => ({ id: d.id, title: d.title[l], steps: d.steps.map((s) => ({ id: s.id, title: s.title[l], kind: s.kind })) }));
   }
 }

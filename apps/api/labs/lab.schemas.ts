@@ -8,7 +8,8 @@ export type VerifyStepBody = z.infer<typeof verifyStepSchema>;
 
 export const runStepSchema = z.object({}).strict();
 
-export const langSchema = z.enum(['fr', 'en']).catch('fr');
+/** `?lang=`: the student's language for this request; anything else means the class's language. */
+export const langSchema = z.enum(['fr', 'en']).optional().catch(undefined);
 
 export const resetLabSchema = z.object({ replay: z.boolean().default(false) }).strict();
 export type ResetLabBody = z.infer<typeof resetLabSchema>;

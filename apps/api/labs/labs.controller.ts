@@ -31,8 +31,9 @@ export class LabsController {
     @Param('step') step: string,
     @Body(new ZodBodyPipe(runStepSchema)) _body: unknown,
     @Res({ passthrough: true }) res: Response,
+    @Query('lang') lang?: string,
   ) {
-    const { status, body } = await this.labs.runStep(actor, id, normaliseStep(step));
+    const { status, body } = await this.labs.runStep(actor, id, normaliseStep(step), langSchema.parse(lang));
     res.status(status);
     return body;
   }
@@ -44,8 +45,9 @@ export class LabsController {
     @Param('step') step: string,
     @Body(new ZodBodyPipe(verifyStepSchema)) body: VerifyStepBody,
     @Res({ passthrough: true }) res: Response,
+    @Query('lang') lang?: string,
   ) {
-    const result = await this.labs.verifyStep(actor, id, normaliseStep(step), body.answer);
+    const result = await this.labs.verifyStep(actor, id, normaliseStep(step), body.answer, langSchema.parse(lang));
     res.status(result.status);
     return result.body;
   }
@@ -75,8 +77,8 @@ export class LabsController {
   }
 
   @Get(':id/jobs/:jobId')
-  job(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Param('jobId') jobId: string) {
-    return this.labs.jobResult(actor, id, jobId);
+  job(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Param('jobId') jobId: string, @Query('lang') lang?: string) {
+    return this.labs.jobResult(actor, id, jobId, langSchema.parse(lang));
   }
 }
 

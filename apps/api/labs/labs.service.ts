@@ -1,10 +1,13 @@
-import { BadRequestException, ConflictException, HttpException, HttpStatus, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
-import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { APP_CONFIG, type AppConfig, urlHost } from '../../../libs/config/app-config';
 import { LabEvents } from '../../../libs/events/lab-events';
+import { AnswerFence } from '../../../libs/labs/answers/answer-fence';
+import type { LabDefinition, Lang } from '../../../libs/labs/lab-definition';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
 import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service';
@@ -14,6 +17,10 @@ import { JobName, type JobPayloads, QueueName } from '../../../libs/queue/jobs';
 import { type Actor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
 import { InternalFailure } from '../common/internal-failure';
+import { studentLabUrl } from '../common/student-link';
+import { classSettings, studentMayRun, studentRunRefusal } from '../classes/class-settings';
+
+type LoadedLab = NonNullable<Awaited<ReturnType<LabRepository['findWithProgress']>>>;
 
 @Injectable()
 export class LabsService {
@@ -26,15 +33,21 @@ export class LabsService {
     private readonly students: StudentRepository,
     private readonly slots: LabStepSlots,
     private readonly events: LabEvents,
+    private readonly progress: ProgressRepository,
   ) {}
 
-  async get(actor: Actor, labId: string, lang: 'fr' | 'en') {
+  /** `lang`: the student's choice for this request; the class's language otherwise. */
+  async get(actor: Actor, labId: string, requested?: Lang) {
     const lab = await this.load(actor, labId);
     const definition = this.catalogue.get(lab.labDefinitionId);
     const progress = new Map(lab.steps.map((p) => [p.stepId, p]));
+    const settings = classSettings(lab.class);
+    const lang = requested ?? settings.language;
     const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
     const rendered = definition && values ? this.runner.renderInstructions(definition, values, lang) : null;
-    return {
+    const fence = await this.fenceFor(actor, lab, definition, lang);
+    const failures = actor.kind === 'student' ? await this.progress.failedVerifiesByStep(labId) : new Map<string, number>();
+    const body = {
       id: lab.id,
       status: lab.status,
       labDefinitionId: lab.labDefinitionId,
@@ -45,17 +58,25 @@ export class LabsService {
       createdAt: lab.createdAt,
       readyAt: lab.readyAt,
       expiresAt: lab.expiresAt,
-      values,
+      language: lang,
+      runPolicy: { policy: settings.runPolicy, afterFailures: settings.runAfterFailures },
+      values: values ? fence.values(values) : null,
+      /** Addresses a student's browser opens (2a: mon-serveur's published port). */
+      links: values ? { httpd: `http://${urlHost(values.publicHost)}:${values.httpdPort}/` } : null,
       steps: (definition?.steps ?? []).map((step) => ({
         id: step.id,
         title: step.title[lang],
         kind: step.kind,
         status: progress.get(step.id)?.status ?? 'pending',
         attempts: progress.get(step.id)?.attempts ?? 0,
+        passedWith: progress.get(step.id)?.status === 'passed' ? (progress.get(step.id)?.passedWith ?? 'own-work') : null,
+        /** Whether this caller may run the step's solution now (instructors always may). */
+        canRun: actor.kind === 'admin' || studentMayRun(settings, failures.get(step.id) ?? 0),
         instructions: rendered?.steps.find((s) => s.id === step.id)?.instructions ?? null,
       })),
       instructions: rendered?.markdown ?? null,
     };
+    return fence.redactDeep(body);
   }
 
   async remove(actor: Actor, labId: string) {
@@ -69,6 +90,8 @@ export class LabsService {
     const lab = await this.load(actor, labId);
     const generation = await this.labs.beginReset(labId);
     if (generation === null) throw this.whyNoReset(lab);
+    // A fresh start: a pass after this reset is the student's own unless they run the solution again.
+    await this.progress.clearSolutionRuns(labId);
     await this.queue.enqueue(JobName.ResetLab, { labId, replay }, { jobId: labJobIds.reset({ id: labId, generation }) });
     return { id: labId, status: 'provisioning', replay };
   }
@@ -85,7 +108,7 @@ export class LabsService {
     const token = newStudentToken();
     if (!(await this.students.rotateToken(labId, hashToken(token)))) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
     await this.events.publish({ type: 'token-revoked', labId, why: 'rotated' });
-    return { id: labId, token };
+    return { id: labId, token, url: studentLabUrl(this.config, labId, token) };
   }
 
   async revokeToken(labId: string) {
@@ -95,32 +118,44 @@ export class LabsService {
   }
 
   /** Runs a step's reference solution on the worker and waits for its output (or answers pending). */
-  async runStep(actor: Actor, labId: string, stepId: string) {
-    await this.readyLabWithStep(actor, labId, stepId);
+  async runStep(actor: Actor, labId: string, stepId: string, lang?: Lang) {
+    const { lab, definition } = await this.readyLabWithStep(actor, labId, stepId);
+    if (actor.kind === 'student') {
+      const refusal = studentRunRefusal(classSettings(lab.class), stepId, await this.progress.failedVerifies(labId, stepId));
+      if (refusal) throw new ForbiddenException(refusal);
+    }
+    // Recorded when asked, before the job: whatever the run shows, a pass after it is not the student's alone.
+    await this.progress.markSolutionRun(labId, stepId);
+    const fence = () => this.fenceFor(actor, lab, definition, lang ?? classSettings(lab.class).language, stepId);
     const outcome = await this.stepJob(JobName.RunStep, { labId, stepId });
-    return outcome.done ? { status: 200, body: outcome.result } : { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
+    return outcome.done ? { status: 200, body: (await fence()).redactDeep(outcome.result) } : { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
   }
 
   /** Verifies a step against the live lab on the worker; every attempt is stored there. */
-  async verifyStep(actor: Actor, labId: string, stepId: string, answer: unknown) {
-    const { definition } = await this.readyLabWithStep(actor, labId, stepId);
+  async verifyStep(actor: Actor, labId: string, stepId: string, answer: unknown, lang?: Lang) {
+    const { lab, definition } = await this.readyLabWithStep(actor, labId, stepId);
     const problem = this.runner.validateAnswer(definition, stepId, answer);
     if (problem) throw new BadRequestException(problem);
-    const outcome = await this.stepJob(JobName.VerifyStep, { labId, stepId, answer });
+    const language = lang ?? classSettings(lab.class).language;
+    const outcome = await this.stepJob(JobName.VerifyStep, { labId, stepId, answer, lang: language });
     if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
     const { attemptId: _attemptId, ...result } = outcome.result;
-    return { status: 200, body: result };
+    // After the attempt is stored: a step passed just now shows its own answer.
+    const fence = await this.fenceFor(actor, lab, definition, language);
+    return { status: 200, body: fence.redactDeep(result) };
   }
 
   /** The result of a run or verify that was still going when the API answered 202. */
-  async jobResult(actor: Actor, labId: string, jobId: string) {
-    await this.load(actor, labId);
+  async jobResult(actor: Actor, labId: string, jobId: string, lang?: Lang) {
+    const lab = await this.load(actor, labId);
     const job = await this.queue.status(QueueName.Steps, jobId);
     const data = job.data as { labId?: string; stepId?: string } | undefined;
     if (job.state === 'unknown' || data?.labId !== labId) throw new NotFoundException(`job ${jobId} not found for lab ${labId}`);
     if (job.state === 'completed') {
       const { attemptId: _attemptId, ...result } = job.result as Record<string, unknown>;
-      return { state: 'completed', result };
+      const reveal = job.name === JobName.RunStep ? data.stepId : undefined;
+      const fence = await this.fenceFor(actor, lab, this.catalogue.get(lab.labDefinitionId), lang ?? classSettings(lab.class).language, reveal);
+      return { state: 'completed', result: fence.redactDeep(result) };
     }
     if (job.state === 'failed') return { state: 'failed', step: data.stepId, message: job.failedReason };
     return { state: 'pending', step: data.stepId };
@@ -174,6 +209,17 @@ export class LabsService {
       );
     }
     return new ConflictException(`lab ${lab.id} is ${lab.status}; only a ready, failed or ended lab can be reset`);
+  }
+
+  /**
+   * What keeps a question's answer from a student until they pass it (answer-fence.ts);
+   * instructors see everything. `reveal`: the step whose solution the student is shown.
+   */
+  private async fenceFor(actor: Actor, lab: LoadedLab, definition: LabDefinition | undefined, lang: Lang, reveal?: string): Promise<AnswerFence> {
+    const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
+    if (actor.kind === 'admin' || !definition || !values) return AnswerFence.open;
+    const passed = (await this.progress.passedSteps(lab.id)).map((p) => p.stepId);
+    return AnswerFence.forLab(definition, values, passed, lang, reveal);
   }
 
   private pending(labId: string, stepId: string, jobId: string) {

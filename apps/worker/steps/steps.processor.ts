@@ -31,8 +31,8 @@ export class StepsProcessor extends WorkerHost {
         return this.steps.run(labId, stepId);
       }
       case JobName.VerifyStep: {
-        const { labId, stepId, answer } = (job as Job<JobPayloads[JobName.VerifyStep]>).data;
-        return this.steps.verify(labId, stepId, answer);
+        const { labId, stepId, answer, lang } = (job as Job<JobPayloads[JobName.VerifyStep]>).data;
+        return this.steps.verify(labId, stepId, answer, lang);
       }
       default:
         throw new PermanentJobError(`unknown job ${job.name} on queue ${QueueName.Steps}`);

@@ -27,9 +27,9 @@ export class StepsService {
     }
   }
 
-  async verify(labId: string, stepId: string, answer: unknown): Promise<JobResults[JobName.VerifyStep]> {
+  async verify(labId: string, stepId: string, answer: unknown, lang: 'fr' | 'en' = 'en'): Promise<JobResults[JobName.VerifyStep]> {
     const { context, definition } = await this.prepare(labId);
-    const result = await this.runner.verifyStep(definition, stepId, context, answer);
+    const result = await this.runner.verifyStep(definition, stepId, context, answer, lang);
     const attemptId = await this.progress.recordAttempt({ labId, stepId, passed: result.passed, answer, checks: result.checks });
     return { ...result, attemptId };
   }

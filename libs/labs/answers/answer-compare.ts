@@ -8,6 +8,8 @@ import {
   normaliseNameList,
 } from '../net-compare';
 import type { AnswerType } from './answer-spec';
+import { checkMessage, type MessageKey } from '../check-messages';
+import type { Lang } from '../lang';
 
 /**
  * Compares a well-formed answer with the live fact. Failed messages say what is wrong
@@ -18,29 +20,28 @@ export function compareAnswer(
   type: AnswerType,
   answer: string | string[],
   expected: { value: string | string[]; alternatives?: string[][] },
+  lang: Lang = 'en',
 ): CheckOutcome {
+  const say = (key: MessageKey, params: Record<string, string | number> = {}) => checkMessage(lang, key, params);
   const text = Array.isArray(answer) ? answer.join(' ') : answer;
   const one = Array.isArray(expected.value) ? expected.value.join(' ') : expected.value;
   switch (type) {
     case 'cidr':
-      return compareSubnetAnswer(text, one);
+      return compareSubnetAnswer(text, one, say);
     case 'interface':
-      return compareInterfaceAnswer(text, one);
+      return compareInterfaceAnswer(text, one, say);
     case 'name-list':
-      return compareNameListAnswer(answer, [toList(expected.value), ...(expected.alternatives ?? [])]);
+      return compareNameListAnswer(answer, [toList(expected.value), ...(expected.alternatives ?? [])], say);
     case 'docker-option':
       return normaliseDockerOption(text) === normaliseDockerOption(one)
-        ? { passed: true, message: `${normaliseDockerOption(text)} is the option that names the bridge interface` }
-        : {
-            passed: false,
-            message: `"${text.trim()}" does not name the bridge interface: look for the bridge driver options in docker network create --help (they are given with -o)`,
-          };
+        ? { passed: true, message: say('answer.option-right', { answer: normaliseDockerOption(text) }) }
+        : { passed: false, message: say('answer.option-wrong', { answer: text.trim() }) };
     case 'text':
-      return squash(text) === squash(one)
-        ? { passed: true, message: 'right answer' }
-        : { passed: false, message: `"${text.trim()}" is not the expected answer` };
+      return squash(text) === squash(one) ? { passed: true, message: say('answer.right') } : { passed: false, message: say('answer.wrong-text', { answer: text.trim() }) };
   }
 }
+
+type Say = (key: MessageKey, params?: Record<string, string | number>) => string;
 
 function toList(value: string | string[]): string[] {
   return Array.isArray(value) ? value : normaliseNameList(value);
@@ -48,47 +49,42 @@ function toList(value: string | string[]): string[] {
 
 const squash = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
-function compareSubnetAnswer(answer: string, expected: string): CheckOutcome {
+function compareSubnetAnswer(answer: string, expected: string, say: Say): CheckOutcome {
   const result = compareCidr(answer, expected);
-  if (result.equal) return { passed: true, message: `${normaliseCidr(answer)} is the subnet of your lab's bridge network` };
+  if (result.equal) return { passed: true, message: say('answer.subnet-right', { answer: normaliseCidr(answer) ?? answer.trim() }) };
   const shown = answer.trim();
-  const where = 'look for IPAM > Config > Subnet in docker network inspect bridge';
   switch (result.reason) {
     case 'no-prefix':
-      return { passed: false, message: `"${shown}" has no prefix length: give the subnet in CIDR notation, address/prefix (like 172.17.0.0/16)` };
+      return { passed: false, message: say('answer.subnet-no-prefix', { answer: shown }) };
     case 'unreadable':
-      return { passed: false, message: `"${shown}" is not a subnet in CIDR notation (like 172.17.0.0/16)` };
+      return { passed: false, message: say('answer.subnet-unreadable', { answer: shown }) };
     case 'host-address':
-      return {
-        passed: false,
-        message: `${normaliseCidr(answer)} is an address inside the subnet, not the subnet's network address (its host bits must be 0)`,
-      };
+      return { passed: false, message: say('answer.subnet-host-address', { answer: normaliseCidr(answer) ?? answer.trim() }) };
     case 'different':
-      return { passed: false, message: `${normaliseCidr(answer)} is not the subnet of your lab's bridge network: ${where}` };
+      return { passed: false, message: say('answer.subnet-different', { answer: normaliseCidr(answer) ?? answer.trim() }) };
   }
 }
 
-function compareInterfaceAnswer(answer: string, expected: string): CheckOutcome {
+/**
+ * The hints point at the Options of `docker network inspect bridge`, not at the option's
+ * key itself: that key is the answer of 3a.
+ */
+function compareInterfaceAnswer(answer: string, expected: string, say: Say): CheckOutcome {
   const got = normaliseInterface(answer);
-  if (got === normaliseInterface(expected)) return { passed: true, message: `${got} is the gateway interface of your lab's bridge network` };
-  const where = 'look for com.docker.network.bridge.name in docker network inspect bridge';
-  if (got === 'docker0') {
-    return {
-      passed: false,
-      message: `docker0 is the Docker host's default bridge, shared by everyone on this host; your lab's bridge network has its own interface: ${where}`,
-    };
-  }
-  return { passed: false, message: `"${answer.trim()}" is not the interface of your lab's bridge network: ${where}` };
+  if (got === normaliseInterface(expected)) return { passed: true, message: say('answer.interface-right', { answer: got }) };
+  if (got === 'docker0') return { passed: false, message: say('answer.interface-docker0') };
+  return { passed: false, message: say('answer.interface-wrong', { answer: answer.trim() }) };
 }
 
-function compareNameListAnswer(answer: string | string[], accepted: string[][]): CheckOutcome {
+function compareNameListAnswer(answer: string | string[], accepted: string[][], say: Say): CheckOutcome {
   const given = normaliseNameList(answer);
   for (const expected of accepted) {
-    if (compareNameLists(answer, expected).equal) return { passed: true, message: `${given.join(', ')}: right, those are your lab's networks` };
+    if (compareNameLists(answer, expected).equal) return { passed: true, message: say('answer.networks-right', { answer: given.join(', ') }) };
   }
   const { missing, unexpected } = compareNameLists(answer, accepted[0]);
   const problems: string[] = [];
-  if (unexpected.length) problems.push(`${unexpected.join(', ')} ${unexpected.length > 1 ? 'are not networks' : 'is not a network'} your lab starts with`);
-  if (missing.length) problems.push(`${missing.length} network${missing.length > 1 ? 's are' : ' is'} missing from your list`);
-  return { passed: false, message: `${problems.join('; ')}: compare with what docker network ls lists` };
+  if (unexpected.length) problems.push(say(unexpected.length > 1 ? 'answer.networks-unexpected-many' : 'answer.networks-unexpected-one', { names: unexpected.join(', ') }));
+  // How many, never which: naming them would give 1a away.
+  if (missing.length) problems.push(say(missing.length > 1 ? 'answer.networks-missing-many' : 'answer.networks-missing-one', { count: missing.length }));
+  return { passed: false, message: say('answer.networks-wrong', { problems: problems.join('; ') }) };
 }

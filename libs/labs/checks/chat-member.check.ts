@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ipInCidr } from '../net-compare';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, describeState, fail, pass } from './check';
 
 const schema = z
@@ -26,7 +27,7 @@ export type ChatMemberCheckSpec = z.infer<typeof schema>;
 export const chatMemberCheck: CheckImpl<ChatMemberCheckSpec> = {
   type: 'chat-member',
   schema,
-  describe: (spec) => `${spec.role} ${spec.container} on ${spec.network}`,
+  describe: (spec, env) => checkMessage(env.lang, spec.role === 'server' ? 'name.chat-member-server' : 'name.chat-member-client', { container: spec.container, network: spec.network }),
   async run(spec, env) {
     const subject = `${spec.role} ${spec.container}`;
     const [info, network] = await Promise.all([env.container(spec.container), env.network(spec.network)]);

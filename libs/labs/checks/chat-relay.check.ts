@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExecResult } from '../../docker/tenant-docker';
 import { CHAT_CLIENT_PATH, CHAT_PORT, chatDriverCommand, clientLines, connectError, driverStatus } from '../chat-probe';
 import { formatDuration } from '../deadline';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, fail, pass, tail } from './check';
 
 const schema = z
@@ -47,7 +48,7 @@ interface Probe {
 export const chatRelayCheck: CheckImpl<ChatRelayCheckSpec> = {
   type: 'chat-relay',
   schema,
-  describe: (spec) => `a line from ${spec.sender} reaches ${spec.receivers.join(' and ')}`,
+  describe: (spec, env) => checkMessage(env.lang, 'name.chat-relay', { sender: spec.sender, receivers: spec.receivers.join(env.lang === 'fr' ? ' et ' : ' and ') }),
   needs: (spec) => ({ running: [spec.sender, ...spec.receivers] }),
   timeoutMessage: (spec, ms) => `message from ${spec.sender}: no result within ${formatDuration(ms)}`,
   async run(spec, env) {

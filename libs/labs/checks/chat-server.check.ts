@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHAT_PORT, describeTcpFailure, tcpProbeCommand, tcpProbeOutcome } from '../chat-probe';
 import { formatDuration } from '../deadline';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, describeState, fail, pass, tail } from './check';
 
 const schema = z
@@ -27,7 +28,7 @@ const CONNECT_MS = 3_000;
 export const chatServerCheck: CheckImpl<ChatServerCheckSpec> = {
   type: 'chat-server',
   schema,
-  describe: (spec) => `chat server listening on ${spec.server}:${spec.port ?? CHAT_PORT}`,
+  describe: (spec, env) => checkMessage(env.lang, 'name.chat-server', { address: `${spec.server}:${spec.port ?? CHAT_PORT}` }),
   needs: (spec) => ({ exist: [spec.server] }),
   timeoutMessage: (spec, ms) => `${spec.server}: could not tell whether ${spec.server}:${spec.port ?? CHAT_PORT} accepts connections within ${formatDuration(ms)}`,
   async run(spec, env) {

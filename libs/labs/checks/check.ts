@@ -3,11 +3,12 @@ import type { ContainerInfo, LabScope, NetworkInfo, TenantDocker } from '../../d
 import type { AnswerSpec } from '../answers/answer-spec';
 import type { LabImages, LabTimeouts } from '../lab-context';
 import type { LabValues } from '../lab-values';
+import { type Lang, localizedSchema } from '../lang';
 
 /** Fields every check may carry, whatever its type. */
 export const checkBaseFields = {
-  /** Shown to the student; each check type has a sensible default. */
-  name: z.string().min(1).optional(),
+  /** Shown to the student (one text, or one per language); each check type has a sensible default. */
+  name: z.union([z.string().min(1), localizedSchema]).optional(),
   /**
    * Containers this check makes no sense without (e.g. a GET to the published port
    * needs mon-serveur): when one is missing or stopped the check is skipped with a
@@ -28,6 +29,8 @@ export interface CheckEnv {
   network(name: string): Promise<NetworkInfo | null>;
   /** The step's question and the student's answer (question steps only). */
   answer: { stepId: string; spec?: AnswerSpec; value: unknown };
+  /** The language of the messages (check-messages.ts has both; others are English only). */
+  lang: Lang;
 }
 
 export interface CheckOutcome {
@@ -47,10 +50,10 @@ export interface CheckImpl<S extends { type: string }> {
   type: S['type'];
   schema: z.ZodType<S, z.ZodTypeDef, unknown>;
   /** The check's name when the definition gives none. */
-  describe(spec: S, env: Pick<CheckEnv, 'render' | 'values'>): string;
+  describe(spec: S, env: Pick<CheckEnv, 'render' | 'values' | 'lang'>): string;
   needs?(spec: S): CheckNeeds;
   /** Message when the check hit its deadline; a generic one otherwise. */
-  timeoutMessage?(spec: S, ms: number, env: Pick<CheckEnv, 'render' | 'values'>): string;
+  timeoutMessage?(spec: S, ms: number, env: Pick<CheckEnv, 'render' | 'values' | 'lang'>): string;
   run(spec: S, env: CheckEnv, signal: AbortSignal): Promise<CheckOutcome>;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ipInCidr } from '../net-compare';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, fail, pass } from './check';
 
 const schema = z
@@ -18,7 +19,7 @@ export type ContainerAddressCheckSpec = z.infer<typeof schema>;
 export const containerAddressCheck: CheckImpl<ContainerAddressCheckSpec> = {
   type: 'container-address',
   schema,
-  describe: (spec) => `${spec.container} has an address on ${spec.network}`,
+  describe: (spec, env) => checkMessage(env.lang, 'name.container-address', { container: spec.container, network: spec.network }),
   needs: (spec) => ({ running: [spec.container] }),
   async run(spec, env) {
     const info = (await env.container(spec.container))!;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, fail, pass } from './check';
 
 const schema = z
@@ -16,7 +17,7 @@ export type ContainerNetworkModeCheckSpec = z.infer<typeof schema>;
 export const containerNetworkModeCheck: CheckImpl<ContainerNetworkModeCheckSpec> = {
   type: 'container-network-mode',
   schema,
-  describe: (spec) => `${spec.container} shares ${spec.sharesWith}'s network`,
+  describe: (spec, env) => checkMessage(env.lang, 'netmode.name', { container: spec.container, other: spec.sharesWith }),
   needs: (spec) => ({ exist: [spec.container] }),
   async run(spec, env) {
     const info = (await env.container(spec.container))!;
@@ -26,11 +27,10 @@ export const containerNetworkModeCheck: CheckImpl<ContainerNetworkModeCheckSpec>
     const accepted = new Set([spec.sharesWith, target?.engineName, target?.id, target?.id.slice(0, 12)].filter(Boolean));
     const joined = mode.startsWith('container:') ? mode.slice('container:'.length) : null;
     if (joined !== null && accepted.has(joined)) {
-      return pass(`container ${spec.container}: shares the network namespace of ${spec.sharesWith}`);
+      return pass(checkMessage(env.lang, 'netmode.ok', { container: spec.container, other: spec.sharesWith }));
     }
-    const actual = joined !== null ? `shares the network namespace of ${joined}` : `has its own network (${mode || 'none'})`;
-    return fail(
-      `container ${spec.container}: ${actual}, expected to share ${spec.sharesWith}'s — recreate it with --net container:${spec.sharesWith}`,
-    );
+    const actual =
+      joined !== null ? checkMessage(env.lang, 'netmode.shares', { other: joined }) : checkMessage(env.lang, 'netmode.own', { mode: mode || 'none' });
+    return fail(checkMessage(env.lang, 'netmode.wrong', { container: spec.container, actual, other: spec.sharesWith }));
   },
 };

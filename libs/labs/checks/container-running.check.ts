@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { logicalImageSchema } from '../lab-context';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, describeState, fail, pass } from './check';
 
 const schema = z
@@ -32,19 +33,19 @@ export function sameImage(actual: string, configured: string): boolean {
 export const containerRunningCheck: CheckImpl<ContainerRunningCheckSpec> = {
   type: 'container-running',
   schema,
-  describe: (spec) => `container ${spec.container} running${spec.image ? ` (${spec.image})` : ''}`,
+  describe: (spec, env) => checkMessage(env.lang, spec.image ? 'running.name-image' : 'running.name', { container: spec.container, image: spec.image ?? '' }),
   async run(spec, env) {
     const info = await env.container(spec.container);
-    const subject = `container ${spec.container}`;
+    const container = spec.container;
     if (!info) {
       const how = spec.startHint ? env.render(spec.startHint) : `docker run --name ${spec.container} ...`;
-      return fail(`${subject}: not found — start it with ${how}`);
+      return fail(checkMessage(env.lang, 'running.not-found', { container, how }));
     }
     const problems: string[] = [];
-    if (!info.running) problems.push(`${describeState(info)}, expected running — start it again (docker start ${spec.container}) or recreate it`);
+    if (!info.running) problems.push(checkMessage(env.lang, 'running.stopped', { container, state: describeState(info) }));
     const want = spec.image ? env.images[spec.image] : undefined;
-    if (want && !sameImage(info.image, want)) problems.push(`image is ${info.image}, expected ${want}`);
-    if (problems.length) return fail(`${subject}: ${problems.join('; ')}`);
-    return pass(`${subject}: running (${info.image})`);
+    if (want && !sameImage(info.image, want)) problems.push(checkMessage(env.lang, 'running.wrong-image', { image: info.image, expected: want }));
+    if (problems.length) return fail(checkMessage(env.lang, 'running.problems', { container, problems: problems.join('; ') }));
+    return pass(checkMessage(env.lang, 'running.ok', { container, image: info.image }));
   },
 };

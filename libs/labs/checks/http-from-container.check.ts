@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ContainerInfo } from '../../docker/tenant-docker';
+import { checkMessage } from '../check-messages';
 import { formatDuration } from '../deadline';
 import { httpGetInContainer, truncationNote } from '../http-probe';
 import { type CheckEnv, type CheckImpl, checkBaseFields, fail, pass, regexSource, tail } from './check';
@@ -57,7 +58,10 @@ const describeTarget = (t: HttpTarget, path: string) => ('ipOf' in t ? `the page
 export const httpFromContainerCheck: CheckImpl<HttpFromContainerCheckSpec> = {
   type: 'http-from-container',
   schema,
-  describe: (spec) => `${spec.container} fetches ${describeTarget(spec.target, spec.path)}`,
+  describe: (spec, env) =>
+    'ipOf' in spec.target
+      ? checkMessage(env.lang, 'name.http-from-container-ip', { container: spec.container, target: spec.target.ipOf })
+      : checkMessage(env.lang, 'name.http-from-container', { container: spec.container, url: describeTarget(spec.target, spec.path) }),
   needs: (spec) => ({ running: ['ipOf' in spec.target ? spec.target.ipOf : null, spec.container].filter((c): c is string => !!c) }),
   timeoutMessage: (spec, ms) => `${spec.container}: timed out fetching ${describeTarget(spec.target, spec.path)}, no answer within ${formatDuration(ms)}`,
   async run(spec, env) {

@@ -3,6 +3,7 @@ import { formatDuration } from '../deadline';
 import { httpGetFromHost, truncationNote } from '../http-probe';
 import { HOST_PORTS, hostPortSchema } from '../lab-context';
 import type { LabValues } from '../lab-values';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, fail, pass, regexSource, tail } from './check';
 
 const schema = z
@@ -28,7 +29,7 @@ const urlOf = (spec: HttpFromHostCheckSpec, values: LabValues) => `http://${valu
 export const httpFromHostCheck: CheckImpl<HttpFromHostCheckSpec> = {
   type: 'http-from-host',
   schema,
-  describe: (spec, env) => `GET ${urlOf(spec, env.values)} from the host`,
+  describe: (spec, env) => checkMessage(env.lang, 'name.http-from-host', { url: urlOf(spec, env.values) }),
   timeoutMessage: (spec, ms, env) => `${urlOf(spec, env.values)}: timed out, no answer within ${formatDuration(ms)}`,
   async run(spec, env, signal) {
     const url = urlOf(spec, env.values);

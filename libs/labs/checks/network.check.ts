@@ -10,6 +10,7 @@ import {
   prefixForUsable,
   usableAddresses,
 } from '../net-compare';
+import { checkMessage } from '../check-messages';
 import { type CheckImpl, checkBaseFields, fail, pass } from './check';
 
 const schema = z
@@ -52,13 +53,13 @@ export type NetworkCheckSpec = z.infer<typeof schema>;
 export const networkCheck: CheckImpl<NetworkCheckSpec> = {
   type: 'network',
   schema,
-  describe: (spec) => `network ${spec.network}`,
+  describe: (spec, env) => checkMessage(env.lang, 'network.name', { network: spec.network }),
   async run(spec, env) {
     const info = await env.network(spec.network);
     const subject = `network ${spec.network}`;
     if (!info) {
       const how = spec.createHint ? env.render(spec.createHint) : `docker network create ... ${spec.network}`;
-      return fail(`${subject}: not found — create it with ${how}`);
+      return fail(checkMessage(env.lang, 'network.not-found', { network: spec.network, how }));
     }
     const expectedSubnet = spec.subnet ? env.render(spec.subnet) : undefined;
     const problems = [

@@ -16,7 +16,7 @@ export const part1Steps: LabStep[] = [
     kind: 'question',
     answer: { type: 'name-list', fact: 'initial-network-names' },
     solution: [{ do: 'list-networks' }],
-    checks: [{ type: 'answer', name: 'networks a lab starts with' }],
+    checks: [{ type: 'answer', name: { fr: 'réseaux présents au démarrage du lab', en: 'networks a lab starts with' } }],
   },
   {
     id: '1b',
@@ -32,7 +32,7 @@ export const part1Steps: LabStep[] = [
     kind: 'question',
     answer: { type: 'cidr', fact: 'bridge-subnet' },
     solution: [{ do: 'inspect-network', name: 'bridge' }],
-    checks: [{ type: 'answer', name: 'subnet of the bridge network' }],
+    checks: [{ type: 'answer', name: { fr: 'sous-réseau du réseau bridge', en: 'subnet of the bridge network' } }],
   },
   {
     id: '1c',
@@ -48,6 +48,6 @@ export const part1Steps: LabStep[] = [
     kind: 'question',
     answer: { type: 'interface', fact: 'bridge-interface' },
     solution: [{ do: 'inspect-network', name: 'bridge' }],
-    checks: [{ type: 'answer', name: 'gateway interface of the bridge network' }],
+    checks: [{ type: 'answer', name: { fr: 'interface passerelle du réseau bridge', en: 'gateway interface of the bridge network' } }],
   },
 ];

@@ -50,7 +50,7 @@ export const part3Steps: LabStep[] = [
     kind: 'question',
     answer: { type: 'docker-option', fact: 'bridge-name-option' },
     solution: [{ do: 'print', command: 'docker network create --help', text: NETWORK_CREATE_HELP }],
-    checks: [{ type: 'answer', name: 'option naming the bridge' }],
+    checks: [{ type: 'answer', name: { fr: 'option qui nomme le pont', en: 'option naming the bridge' } }],
   },
   {
     id: '3b',
