@@ -65,6 +65,7 @@ describe('chat probe scripts', { timeout: 30_000 }, () => {
         wanted: opts.wanted ?? [],
         limitMs: opts.limitMs ?? 5_000,
       }),
+      (opts.limitMs ?? 5_000) + 10_000,
     );
 
   it('tcp probe: open, then refused on a port nobody listens on', async () => {
