@@ -180,6 +180,15 @@
     card.button = el('button', 'primary verify-button', t('verify'));
     card.button.type = 'submit';
     form.appendChild(card.button);
+    // Stuck: the class may let a student run the reference solution (after some failed tries);
+    // the progress grid then says the step was passed with it.
+    card.runButton = el('button', 'secondary run-button', t('runSolution'));
+    card.runButton.type = 'button';
+    card.runButton.hidden = true;
+    card.runButton.addEventListener('click', function () {
+      runSolution(card);
+    });
+    form.appendChild(card.runButton);
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       verify(card);
@@ -206,6 +215,7 @@
     card.badge.textContent = t('status.' + step.status);
     card.badge.className = 'badge status-' + step.status;
     card.attempts.textContent = step.attempts ? step.attempts + ' ' + t(step.attempts > 1 ? 'attempts' : 'attempt') : '';
+    if (card.runButton) card.runButton.hidden = !(step.canRun && step.status !== 'passed');
   }
 
   function verify(card) {
@@ -235,6 +245,35 @@
         card.button.classList.remove('busy');
         card.button.textContent = t('verify');
         card.root.removeAttribute('aria-busy');
+        load();
+        if (state.terminals) state.terminals.refresh();
+      });
+  }
+
+  function runSolution(card) {
+    if (!window.confirm(t('runConfirm'))) return;
+    card.runButton.disabled = true;
+    card.runButton.classList.add('busy');
+    api('POST', '/labs/' + labId + '/steps/' + card.step.id + '/run?lang=' + state.lang, {})
+      .then(function (res) {
+        return res.status === 202 && res.body && res.body.resultUrl ? poll(res.body.resultUrl, Date.now() + POLL_LIMIT_MS) : res;
+      })
+      .then(function (res) {
+        if (res.status !== 200) return showError(card, (res.body && res.body.message) || t('verifyFailed') + ' (' + res.status + ')');
+        var box = card.result;
+        box.textContent = '';
+        box.hidden = false;
+        box.className = 'result solution';
+        box.appendChild(el('p', 'result-title', t('solutionTitle')));
+        box.appendChild(el('pre', 'transcript', res.body.output || ''));
+        announce(card.step.id + ' : ' + t('solutionTitle'));
+      })
+      .catch(function (error) {
+        showError(card, t('unreachable') + ' : ' + error.message);
+      })
+      .finally(function () {
+        card.runButton.disabled = false;
+        card.runButton.classList.remove('busy');
         load();
         if (state.terminals) state.terminals.refresh();
       });
