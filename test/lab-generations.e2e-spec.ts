@@ -22,7 +22,7 @@ describe('lab generations: teardown after a reset, TTL as a hard cap, deleted cl
   const withServer = async (labId: string) => {
     const run = await stack.request('POST', `/labs/${labId}/steps/2a/run`, {});
     expect(run.body.succeeded, JSON.stringify(run.body)).toBe(true);
-    expect(dockerObjects('container', `label=netlabs.lab=${labId}`)).toHaveLength(1);
+    expect(dockerObjects('container', [`label=netlabs.lab=${labId}`, 'label=netlabs.name=mon-serveur'])).toHaveLength(1);
   };
   const expectGone = (labId: string) => {
     expect(dockerObjects('container', `label=netlabs.lab=${labId}`)).toEqual([]);

@@ -115,7 +115,8 @@ describe('student page (real API and worker, headless Chromium)', () => {
     await page.waitForSelector('#token-form:not([hidden])');
     await page.fill('#token-input', 'nls_wrong');
     await page.click('#token-form button');
-    await page.waitForFunction(() => /does not open this lab/.test(document.querySelector('#banner')?.textContent ?? ''));
+    // In the page's language (French until the student or the class says otherwise).
+    await page.waitForFunction(() => /does not open this lab|n’ouvre pas ce lab/.test(document.querySelector('#banner')?.textContent ?? ''));
     await page.close();
   });
 });
