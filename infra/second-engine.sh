@@ -32,7 +32,7 @@ if ! B info >/dev/null 2>&1; then
   B info >/dev/null 2>&1 || { echo "[engine-b] did not start, see /var/log/netlabs-docker-b.log" >&2; exit 1; }
 fi
 source "$(dirname "$0")/local-images.env"
-for image in "$LAB_IMAGE_HTTPD" "$LAB_IMAGE_UBUNTU" "$TEST_IMAGE_BUSYBOX" netlabs-local/base:bookworm; do
+for image in "$LAB_IMAGE_HTTPD" "$LAB_IMAGE_UBUNTU" "$LAB_IMAGE_CONSOLE" "$TEST_IMAGE_BUSYBOX" netlabs-local/base:bookworm; do
   B image inspect "$image" >/dev/null 2>&1 || docker save "$image" | B load -q >/dev/null
 done
 echo "[engine-b] ready on unix://$SOCK"
