@@ -36,7 +36,11 @@ describe('lab guard: disk and processes of lab containers (real API, worker, Pos
     const dd = await dockerExec(container1, ['dd', 'if=/dev/zero', 'of=/filler', 'bs=1M', 'count=100'], 60_000);
     expect(dd.code, dd.stderr).toBe(0);
     await waitFor('container1 to be stopped', () => inspect('container', container1).State.Running === false, { timeoutMs: 30_000, intervalMs: 500 });
-    const body = await view();
+    // The guard stops the container, then records why: wait for the record rather than race it.
+    const body = await waitFor('the lab to say why', async () => {
+      const seen = await view();
+      return seen.failureReason ? seen : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
     expect(body.status).toBe('ready');
     expect(body.failureReason).toMatch(/container container1 was stopped: it wrote \d+ MB to its disk, more than the 64 MB/);
     expect(await incidents('disk')).toEqual([expect.objectContaining({ actor: 'lab-guard', detail: expect.objectContaining({ container: 'container1' }) })]);
