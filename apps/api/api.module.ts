@@ -20,6 +20,8 @@ import { HttpErrorFilter } from './common/http-error.filter';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { DashboardLinksController } from './instructors/dashboard-links.controller';
+import { DashboardLinksService } from './instructors/dashboard-links.service';
 import { LabDefinitionsController } from './labs/lab-definitions.controller';
 import { LabsController } from './labs/labs.controller';
 import { LabsService } from './labs/labs.service';
@@ -44,11 +46,12 @@ import { TerminalsModule } from './terminals/terminals.module';
       useFactory: (config: AppConfig, store: RateLimitStore) => rateLimitOptions(config, store),
     }),
   ],
-  controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController],
+  controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController],
   providers: [
     HealthService,
     ClassesService,
     LabsService,
+    DashboardLinksService,
     // Order matters: authentication first (it limits requests without a valid token per
     // address before any lookup), so that the per-token rate limit knows who is calling.
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -52,6 +52,11 @@ export class ClassRepository {
     });
   }
 
+  /** Whether the class exists and is not deleted, without loading its labs. */
+  async isLive(id: string): Promise<boolean> {
+    return (await this.prisma.class.count({ where: { id, deletedAt: null } })) === 1;
+  }
+
   findById(id: string) {
     return this.prisma.class.findFirst({
       where: { id },

@@ -3,13 +3,14 @@ import { AllocationRepository } from './allocation.repository';
 import { AuditRepository } from './audit.repository';
 import { ClassRepository } from './class.repository';
 import { HostRepository } from './host.repository';
+import { InstructorSessionRepository } from './instructor-session.repository';
 import { LabRepository } from './lab.repository';
 import { PrismaService } from './prisma.service';
 import { ProgressRepository } from './progress.repository';
 import { StudentRepository } from './student.repository';
 import { TerminalSessionRepository } from './terminal-session.repository';
 
-const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository, TerminalSessionRepository];
+const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository, TerminalSessionRepository, InstructorSessionRepository];
 
 @Module({ providers: repositories, exports: repositories })
 export class PersistenceModule {}

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../../libs/config/app-config';
+import type { InstructorSessionRepository } from '../../../libs/persistence/instructor-session.repository';
 import type { LabRepository } from '../../../libs/persistence/lab.repository';
 import { AddressLimiter } from './address-limiter';
 import type { RateLimitStore, WindowCount } from './rate-limit.store';
@@ -33,11 +34,23 @@ class FakeLabs {
   }
 }
 
+const CLASS = '22222222-2222-4222-8222-222222222222';
+
+/** Dashboard links: one valid, looked up by hash only. */
+class FakeInstructors {
+  lookups = 0;
+  async findClassByTokenHash(hash: string) {
+    this.lookups++;
+    return hash === hashToken('nli_good') ? CLASS : null;
+  }
+}
+
 function setUp() {
   const store = new FakeStore();
   const labs = new FakeLabs(new Map([[hashToken('nls_good'), LAB]]));
-  const sut = new TokenResolver(config, labs as unknown as LabRepository, new AddressLimiter(config, store as unknown as RateLimitStore));
-  return { store, labs, sut };
+  const instructors = new FakeInstructors();
+  const sut = new TokenResolver(config, labs as unknown as LabRepository, instructors as unknown as InstructorSessionRepository, new AddressLimiter(config, store as unknown as RateLimitStore));
+  return { store, labs, instructors, sut };
 }
 
 const status = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: HttpException) => error.getStatus());
@@ -73,6 +86,14 @@ describe('TokenResolver', () => {
     const lookups = labs.lookups;
     expect(await status(sut.resolve('nls_unseen', '10.0.0.1'))).toBe(429);
     expect(labs.lookups).toBe(lookups);
+  });
+
+  it('resolves a dashboard token to its class, looking in the dashboard links only; an unknown one counts as invalid', async () => {
+    const { labs, instructors, store, sut } = setUp();
+    expect(await sut.resolve('nli_good', '10.0.0.1')).toEqual({ kind: 'instructor', classId: CLASS });
+    expect(await sut.resolve('nli_bad', '10.0.0.1')).toBeNull();
+    expect({ instructorLookups: instructors.lookups, labLookups: labs.lookups }).toEqual({ instructorLookups: 2, labLookups: 0 });
+    expect([...store.counts.values()]).toEqual([1]);
   });
 
   it('counts requests with a valid token not at all', async () => {

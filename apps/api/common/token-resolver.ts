@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { InstructorSessionRepository } from '../../../libs/persistence/instructor-session.repository';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
 import type { Actor } from './actor';
 import { AddressLimiter } from './address-limiter';
-import { hashToken, sameSecret } from './tokens';
+import { INSTRUCTOR_TOKEN_PREFIX, hashToken, sameSecret } from './tokens';
 
 /** How long a student token found valid is let past the address limit without a lookup. */
 const KNOWN_FOR_MS = 60_000;
@@ -27,6 +28,7 @@ export class TokenResolver {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly labs: LabRepository,
+    private readonly instructors: InstructorSessionRepository,
     private readonly limiter: AddressLimiter,
   ) {}
 
@@ -36,13 +38,23 @@ export class TokenResolver {
     if (token && sameSecret(token, this.config.ADMIN_TOKEN)) return { kind: 'admin' };
     const hash = token ? hashToken(token) : undefined;
     if (!hash || !this.isKnown(hash)) await this.limiter.admit(address);
-    const lab = hash ? await this.labs.findByStudentTokenHash(hash) : null;
-    if (!lab) {
+    const actor = hash ? await this.lookup(token!, hash) : null;
+    if (!actor) {
       await this.limiter.failed(address);
       return null;
     }
     this.remember(hash!);
-    return { kind: 'student', labId: lab.id };
+    return actor;
+  }
+
+  /** An instructor-dashboard token (its prefix says so) opens its class; any other, a student's lab. */
+  private async lookup(token: string, hash: string): Promise<Actor | null> {
+    if (token.startsWith(INSTRUCTOR_TOKEN_PREFIX)) {
+      const classId = await this.instructors.findClassByTokenHash(hash);
+      return classId ? { kind: 'instructor', classId } : null;
+    }
+    const lab = await this.labs.findByStudentTokenHash(hash);
+    return lab ? { kind: 'student', labId: lab.id } : null;
   }
 
   private isKnown(hash: string): boolean {

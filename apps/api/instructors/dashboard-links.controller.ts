@@ -1,0 +1,16 @@
+import { Controller, Param, Post } from '@nestjs/common';
+import { AdminOnly } from '../common/auth.guard';
+import { UuidPipe } from '../common/uuid.pipe';
+import { DashboardLinksService } from './dashboard-links.service';
+
+@Controller('classes')
+@AdminOnly()
+export class DashboardLinksController {
+  constructor(private readonly links: DashboardLinksService) {}
+
+  /** A link to the class's dashboard for an instructor who has no admin token (shown once). */
+  @Post(':id/dashboard-links')
+  issue(@Param('id', new UuidPipe()) id: string) {
+    return this.links.issue(id, { source: 'admin' });
+  }
+}
