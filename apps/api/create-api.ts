@@ -6,6 +6,12 @@ import { ApiModule } from './api.module';
 import { requestIds } from './common/request-id';
 import { HealthService } from './health/health.service';
 
+/**
+ * How long the API waits for its dependencies at start-up before giving up: services
+ * started together (systemd, compose, a loaded CI machine) may answer a few seconds late.
+ */
+const STARTUP_WAIT_MS = 20_000;
+
 /** Thrown when a dependency is missing at start-up; its message names it. */
 export class StartupError extends Error {}
 
@@ -19,7 +25,7 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
   app.disable('x-powered-by');
   app.use(requestIds, json({ limit: '256kb' }), jsonBodyErrors);
   app.enableShutdownHooks();
-  const problem = await app.get(HealthService).startupProblem();
+  const problem = await dependenciesUp(app.get(HealthService));
   if (problem) {
     await app.close();
     throw new StartupError(`NetLabs API cannot start, a dependency does not answer:\n  ${problem}`);
@@ -28,6 +34,17 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
 }
 
 export const apiLogger = new Logger('NetLabsApi');
+
+/** Null once every dependency answers, or what still does not after STARTUP_WAIT_MS. */
+async function dependenciesUp(health: HealthService): Promise<string | null> {
+  const deadline = Date.now() + STARTUP_WAIT_MS;
+  for (;;) {
+    const problem = await health.startupProblem();
+    if (!problem || Date.now() >= deadline) return problem;
+    apiLogger.warn(`waiting for a dependency:\n  ${problem}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
 
 /** A body that is not JSON (or too large) gets the API's error shape, naming the body. */
 function jsonBodyErrors(error: { type?: string; status?: number } | undefined, _req: Request, res: Response, next: NextFunction): void {

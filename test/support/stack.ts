@@ -59,7 +59,16 @@ export class TestStack {
     };
     this.startWorker();
     this.api = this.spawn('api', 'dist/apps/api/main.js');
-    await waitFor('the API to answer /health', async () => (await fetch(`${this.apiUrl}/health`)).ok, { timeoutMs: 30_000 });
+    await this.waitForApi(this.api, this.apiUrl);
+  }
+
+  /**
+   * Until the API answers /health. It waits for its dependencies itself (up to 20 s), so
+   * a loaded machine gets time; an API that exited says so at once, pointing at its log.
+   */
+  private async waitForApi(api: ChildProcess, url: string): Promise<void> {
+    const answered = await waitFor('the API to answer /health', async () => (api.exitCode !== null ? 'exited' : (await fetch(`${url}/health`)).ok && 'up'), { timeoutMs: 90_000 });
+    if (answered === 'exited') throw new Error(`the API exited with code ${api.exitCode}: see its log in test-artifacts/`);
   }
 
   /** The worker process's pid (to read its memory from /proc). */
@@ -81,7 +90,7 @@ export class TestStack {
     const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.pipeLog(child, `api${this.moreApis.length + 2}`);
     this.moreApis.push(child);
-    await waitFor('the second API to answer /health', async () => (await fetch(`${url}/health`)).ok, { timeoutMs: 30_000 });
+    await this.waitForApi(child, url);
     return url;
   }
 
