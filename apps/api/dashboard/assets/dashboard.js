@@ -126,7 +126,10 @@
     if (!state.token) return askToken('');
     var classId = fragment().get('class');
     if (classId) return openClass(classId);
-    if (isInstructorLink()) return askToken(t('dashClassGone'));
+    if (isInstructorLink()) {
+      show(null);
+      return notify(t('dashClassGone'), 'error');
+    }
     return listClasses();
   }
 
@@ -183,8 +186,14 @@
       var res = answers[0];
       if (res.status === 401) return askToken(t('dashBadToken'));
       if (res.status === 403 || res.status === 404 || res.status === 400) {
-        if (isInstructorLink()) return askToken(t('dashClassGone'));
-        notify(t('dashClassGone'), 'error');
+        // Not this token's class (or none): say so and show nothing of it; the admin gets the list back.
+        state.classId = null;
+        show(null);
+        $('dash-title').textContent = t('dashboardTitle');
+        $('class-meta').textContent = '';
+        $('updated').textContent = '';
+        document.title = t('dashboard') + ' · NetLabs';
+        if (isInstructorLink()) return notify(t('dashClassGone'), 'error');
         return listClasses().then(function () { notify(t('dashClassGone'), 'error'); });
       }
       if (res.status !== 200) return notify(t('loadFailed') + ' (' + res.status + ') : ' + messageOf(res), 'error');
@@ -346,6 +355,9 @@
       button.type = 'button';
       button.dataset.action = a[0];
       if (a[0] === 'view') button.title = t('viewTitle');
+      // What the lab's state makes pointless (the API would answer 409): greyed, not hidden, so rows line up.
+      if ((a[0] === 'reset' || a[0] === 'remove') && (s.status === 'provisioning' || s.status === 'destroying')) button.disabled = true;
+      if (a[0] === 'remove' && s.status === 'destroyed') button.disabled = true;
       button.addEventListener('click', function () {
         act(a[0], s);
       });
