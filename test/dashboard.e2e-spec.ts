@@ -381,6 +381,36 @@ describe('instructor dashboard (headless Chromium)', () => {
     }
   });
 
+  it('shows grade passback status when the progress carries grades (the LTI field), and nothing without', async () => {
+    // Grades come from LTI grade passback (another part of NetLabs): this class has none, so the
+    // real answer of GET /progress is given the documented `grade` field on its way to the page.
+    const page = await newPage();
+    try {
+      const grades: Record<string, unknown> = {
+        ana: { status: 'sent', scoreGiven: 2, scoreMaximum: stepCount, updatedAt: new Date().toISOString() },
+        ben: { status: 'failed', scoreGiven: 1, scoreMaximum: stepCount, error: 'the platform refused the score: role cannot be graded', updatedAt: new Date().toISOString() },
+        cleo: null,
+      };
+      await page.route(`**/classes/${classA.id}/progress`, async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        for (const s of body.students) s.grade = grades[s.externalId];
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(`${stack.apiUrl}/dashboard#class=${classA.id}&token=${encodeURIComponent(stack.adminToken)}`);
+      await page.waitForSelector('#grid th.grade-col', { timeout: 30_000 });
+      const cells = await page.$$eval('#grid tbody tr', (rows) => rows.map((r) => [(r as HTMLElement).dataset.student, r.querySelector('td.grade')?.textContent?.trim()]));
+      expect(Object.fromEntries(cells)).toEqual({
+        ana: `envoyée 2/${stepCount}`,
+        ben: `échec 1/${stepCount}the platform refused the score: role cannot be graded`,
+        cleo: '—',
+      });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-grades.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
   it('a dashboard link of another class sees nothing of this one', async () => {
     const page = await newPage();
     try {
