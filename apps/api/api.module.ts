@@ -27,6 +27,7 @@ import { LabsController } from './labs/labs.controller';
 import { LabsService } from './labs/labs.service';
 import { StudentPageModule } from './student-page/student-page.module';
 import { TerminalsModule } from './terminals/terminals.module';
+import { DashboardPageModule } from './dashboard/dashboard-page.module';
 
 @Module({
   imports: [
@@ -40,6 +41,7 @@ import { TerminalsModule } from './terminals/terminals.module';
     GatewayModule,
     AuthModule,
     EventsModule,
+    DashboardPageModule,
     ThrottlerModule.forRootAsync({
       imports: [AuthModule],
       inject: [APP_CONFIG, RateLimitStore],

@@ -57,6 +57,25 @@ export class ClassRepository {
     return (await this.prisma.class.count({ where: { id, deletedAt: null } })) === 1;
   }
 
+  /**
+   * Every class not deleted, newest first, with how many of its labs are in each status
+   * (GET /classes): two queries whatever the number of classes.
+   */
+  async listLive() {
+    const classes = await this.prisma.class.findMany({
+      where: { deletedAt: null },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true, name: true, labDefinitionId: true, createdAt: true },
+    });
+    const counts = classes.length
+      ? await this.prisma.lab.groupBy({ by: ['classId', 'status'], where: { classId: { in: classes.map((c) => c.id) } }, _count: { _all: true } })
+      : [];
+    return classes.map((c) => ({
+      ...c,
+      labsByStatus: Object.fromEntries(counts.filter((row) => row.classId === c.id).map((row) => [row.status, row._count._all])) as Record<string, number>,
+    }));
+  }
+
   findById(id: string) {
     return this.prisma.class.findFirst({
       where: { id },

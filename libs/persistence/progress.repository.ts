@@ -73,6 +73,20 @@ export class ProgressRepository {
     await this.prisma.stepProgress.updateMany({ where: { labId, solutionRunAt: { not: null } }, data: { solutionRunAt: null } });
   }
 
+  /**
+   * Starts a lab's progress over (an instructor's reset with clearProgress): every step
+   * pending, no attempt counted (they also open the solution under the run policy).
+   * Returns what was removed, for the audit trail.
+   */
+  async clearLab(labId: string): Promise<{ passedSteps: string[]; attempts: number }> {
+    return this.prisma.$transaction(async (tx) => {
+      const passed = await tx.stepProgress.findMany({ where: { labId, status: StepStatus.passed }, select: { stepId: true } });
+      const { count } = await tx.verificationAttempt.deleteMany({ where: { labId } });
+      await tx.stepProgress.deleteMany({ where: { labId } });
+      return { passedSteps: passed.map((p) => p.stepId).sort(), attempts: count };
+    });
+  }
+
   /** Failed verifications of one step (they open its solution to a stuck student). */
   failedVerifies(labId: string, stepId: string): Promise<number> {
     return this.prisma.verificationAttempt.count({ where: { labId, stepId, passed: false } });

@@ -2,15 +2,18 @@ import { BadRequestException, Inject, Injectable, Logger, NotFoundException, Ser
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { ClassRepository } from '../../../libs/persistence/class.repository';
-import { LabRepository } from '../../../libs/persistence/lab.repository';
+import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { PassedWith } from '../../../libs/persistence/progress.repository';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName } from '../../../libs/queue/jobs';
+import { requireClassAccess } from '../common/access';
+import type { Actor } from '../common/actor';
 import { studentLabUrl } from '../common/student-link';
 import { hashToken, newLabPrefix, newStudentToken } from '../common/tokens';
 import { classSettings, DEFAULT_CLASS_SETTINGS } from './class-settings';
 import type { CreateClassBody } from './class.schemas';
+import { csvFileName, progressCsv } from './progress-csv';
 
 const DEFAULT_TTL_MINUTES = 240;
 const DEFAULT_IDLE_MINUTES = 60;
@@ -73,7 +76,25 @@ export class ClassesService {
     };
   }
 
-  async get(id: string) {
+  /** Every live (not deleted) class with how many labs are in each status: the dashboard's first page. */
+  async list() {
+    const rows = await this.classes.listLive();
+    return rows.map((row) => {
+      const labsByStatus = Object.fromEntries(Object.values(LabStatus).map((status) => [status, row.labsByStatus[status] ?? 0])) as Record<LabStatus, number>;
+      return {
+        id: row.id,
+        name: row.name,
+        labDefinitionId: row.labDefinitionId,
+        createdAt: row.createdAt,
+        labs: Object.values(labsByStatus).reduce((a, b) => a + b, 0),
+        labsByStatus,
+      };
+    });
+  }
+
+  /** The admin, or an instructor of this class (a dashboard link); anyone else 404. */
+  async get(actor: Actor, id: string) {
+    requireClassAccess(actor, id);
     const found = await this.classes.findById(id);
     if (!found) throw new NotFoundException(`class ${id} not found`);
     return {
@@ -95,8 +116,13 @@ export class ClassesService {
     };
   }
 
-  /** The instructor's grid: every student's status per step. */
-  async progress(id: string) {
+  /**
+   * The instructor's grid: every student's status per step, and what the dashboard needs to
+   * tell who is stuck: attempts per step, last activity, the lab's state and why it ended.
+   * `generatedAt` is the server's clock, so idle times do not depend on the browser's.
+   */
+  async progress(actor: Actor, id: string) {
+    requireClassAccess(actor, id);
     const found = await this.classes.findById(id);
     if (!found) throw new NotFoundException(`class ${id} not found`);
     const definition = this.catalogue.get(found.labDefinitionId);
@@ -109,19 +135,43 @@ export class ClassesService {
         const steps: Record<string, string> = {};
         /** Per passed step: by the student's own work or after running its solution. */
         const passedWith: Record<string, string> = {};
+        /** Verifies of each step (for a step not passed, all of them failed). */
+        const attempts: Record<string, number> = {};
         let score = 0;
         for (const stepId of stepIds) {
           const status = byStep.get(stepId)?.status ?? 'pending';
           steps[stepId] = status;
+          attempts[stepId] = byStep.get(stepId)?.attempts ?? 0;
           if (status === 'passed') {
             score++;
             // Steps passed before runs were recorded (no passedWith) had no way to be told apart.
             passedWith[stepId] = byStep.get(stepId)?.passedWith ?? PassedWith.ownWork;
           }
         }
-        return { externalId: lab.student.externalId, displayName: lab.student.displayName, labId: lab.id, status: lab.status, steps, passedWith, score };
+        return {
+          externalId: lab.student.externalId,
+          displayName: lab.student.displayName,
+          labId: lab.id,
+          status: lab.status,
+          steps,
+          passedWith,
+          score,
+          attempts,
+          lastActivityAt: lab.lastActivityAt,
+          expiresAt: lab.expiresAt,
+          endReason: lab.endReason,
+          failureReason: lab.failureReason,
+        };
       }),
+      generatedAt: new Date(),
     };
+  }
+
+  /** The progress grid as a CSV file (progress-csv.ts), named after the class. */
+  async progressCsv(actor: Actor, id: string): Promise<{ fileName: string; body: string }> {
+    const grid = await this.progress(actor, id);
+    const found = await this.classes.findById(id);
+    return { fileName: csvFileName(found?.name ?? 'class'), body: progressCsv(grid) };
   }
 
   /**

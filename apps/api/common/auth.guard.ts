@@ -6,10 +6,18 @@ import { TokenResolver } from './token-resolver';
 
 const PUBLIC = 'netlabs:public';
 const ADMIN_ONLY = 'netlabs:admin-only';
+const INSTRUCTORS_TOO = 'netlabs:instructors-too';
 /** Marks a route that needs no token (health, the student page's static files). */
 export const Public = () => SetMetadata(PUBLIC, true);
 /** Marks a route (or controller) only the instructor/LMS token may call: 403 for students. */
 export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
+/**
+ * On a route of an @AdminOnly controller or method: an instructor (dashboard link) passes the
+ * guard too; the service must then check the class (requireClassAccess / requireLabAccess
+ * with the lab's class). Students are still refused (403). Opt-in per route, so a route added
+ * later to an admin controller stays admin-only.
+ */
+export const InstructorsToo = () => SetMetadata(INSTRUCTORS_TOO, true);
 
 type RequestWithActor = Request & { actor?: Actor };
 
@@ -37,7 +45,8 @@ export class AuthGuard implements CanActivate {
     const actor = await this.tokens.resolve(bearerToken(request.headers.authorization), request.ip);
     if (!actor) throw new UnauthorizedException('a valid bearer token is required');
     if (actor.kind !== 'admin' && this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [context.getHandler(), context.getClass()])) {
-      throw new ForbiddenException('this route is for instructors');
+      const instructorsToo = actor.kind === 'instructor' && this.reflector.get<boolean>(INSTRUCTORS_TOO, context.getHandler());
+      if (!instructorsToo) throw new ForbiddenException('this route is for instructors');
     }
     request.actor = actor;
     return true;

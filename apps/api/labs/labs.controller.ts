@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Actor } from '../common/actor';
-import { AdminOnly, CurrentActor } from '../common/auth.guard';
+import { AdminOnly, CurrentActor, InstructorsToo } from '../common/auth.guard';
 import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
 import { type ExtendBody, extendSchema, langSchema, type ResetLabBody, resetLabSchema, runStepSchema, type VerifyStepBody, verifyStepSchema } from './lab.schemas';
@@ -55,19 +55,21 @@ export class LabsController {
   @Post(':id/reset')
   @HttpCode(202)
   reset(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Body(new ZodBodyPipe(resetLabSchema)) body: ResetLabBody) {
-    return this.labs.reset(actor, id, body.replay);
+    return this.labs.reset(actor, id, body.replay, body.clearProgress);
   }
 
   @Post(':id/extend')
   @AdminOnly()
-  extend(@Param('id', new UuidPipe()) id: string, @Body(new ZodBodyPipe(extendSchema)) body: ExtendBody) {
-    return this.labs.extend(id, body.minutes);
+  @InstructorsToo()
+  extend(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Body(new ZodBodyPipe(extendSchema)) body: ExtendBody) {
+    return this.labs.extend(actor, id, body.minutes);
   }
 
   @Post(':id/token')
   @AdminOnly()
-  rotateToken(@Param('id', new UuidPipe()) id: string) {
-    return this.labs.rotateToken(id);
+  @InstructorsToo()
+  rotateToken(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string) {
+    return this.labs.rotateToken(actor, id);
   }
 
   @Delete(':id/token')

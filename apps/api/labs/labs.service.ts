@@ -6,6 +6,7 @@ import { AnswerFence } from '../../../libs/labs/answers/answer-fence';
 import type { LabDefinition, Lang } from '../../../libs/labs/lab-definition';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
+import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { StudentRepository } from '../../../libs/persistence/student.repository';
@@ -14,7 +15,7 @@ import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service'
 import { LabStepSlots } from '../../../libs/queue/lab-step-slots';
 import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName, type JobPayloads, QueueName } from '../../../libs/queue/jobs';
-import { type Actor } from '../common/actor';
+import { type Actor, describeActor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
 import { InternalFailure } from '../common/internal-failure';
 import { studentLabUrl } from '../common/student-link';
@@ -34,11 +35,12 @@ export class LabsService {
     private readonly slots: LabStepSlots,
     private readonly events: LabEvents,
     private readonly progress: ProgressRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   /** `lang`: the student's choice for this request; the class's language otherwise. */
   async get(actor: Actor, labId: string, requested?: Lang) {
-    const lab = await this.load(actor, labId);
+    const lab = await this.load(actor, labId, { instructors: true });
     const definition = this.catalogue.get(lab.labDefinitionId);
     const progress = new Map(lab.steps.map((p) => [p.stepId, p]));
     const settings = classSettings(lab.class);
@@ -59,6 +61,8 @@ export class LabsService {
       readyAt: lab.readyAt,
       expiresAt: lab.expiresAt,
       language: lang,
+      /** Who is reading: the student page shows a read-only view to anyone but the lab's student. */
+      viewer: actor.kind,
       runPolicy: { policy: settings.runPolicy, afterFailures: settings.runAfterFailures },
       values: values ? fence.values(values) : null,
       /** Addresses a student's browser opens (2a: mon-serveur's published port). */
@@ -70,8 +74,8 @@ export class LabsService {
         status: progress.get(step.id)?.status ?? 'pending',
         attempts: progress.get(step.id)?.attempts ?? 0,
         passedWith: progress.get(step.id)?.status === 'passed' ? (progress.get(step.id)?.passedWith ?? 'own-work') : null,
-        /** Whether this caller may run the step's solution now (instructors always may). */
-        canRun: actor.kind === 'admin' || studentMayRun(settings, failures.get(step.id) ?? 0),
+        /** Whether this caller may run the step's solution now (the admin always may; a dashboard link only reads). */
+        canRun: actor.kind === 'admin' || (actor.kind === 'student' && studentMayRun(settings, failures.get(step.id) ?? 0)),
         instructions: rendered?.steps.find((s) => s.id === step.id)?.instructions ?? null,
       })),
       instructions: rendered?.markdown ?? null,
@@ -80,31 +84,43 @@ export class LabsService {
   }
 
   async remove(actor: Actor, labId: string) {
-    const lab = await this.load(actor, labId);
+    const lab = await this.load(actor, labId, { instructors: true });
     await this.queue.enqueue(JobName.TeardownLab, { labId, reason: 'deleted' }, { jobId: labJobIds.teardown(lab, 'deleted') });
     return { id: labId, status: 'destroying' };
   }
 
-  /** A fresh lab for the student, progress kept (202: provisioning runs on the worker). */
-  async reset(actor: Actor, labId: string, replay: boolean) {
-    const lab = await this.load(actor, labId);
+  /**
+   * A fresh lab for the student (202: provisioning runs on the worker), progress kept unless
+   * an instructor asks to clear it (`clearProgress`: every step pending, attempts gone).
+   */
+  async reset(actor: Actor, labId: string, replay: boolean, clearProgress = false) {
+    const lab = await this.load(actor, labId, { instructors: true });
+    if (clearProgress && actor.kind === 'student') throw new ForbiddenException('only an instructor can clear a lab\'s progress');
     const generation = await this.labs.beginReset(labId);
     if (generation === null) throw this.whyNoReset(lab);
-    // A fresh start: a pass after this reset is the student's own unless they run the solution again.
-    await this.progress.clearSolutionRuns(labId);
+    if (clearProgress) {
+      const cleared = await this.progress.clearLab(labId);
+      // The attempts are gone from the tables: the audit trail keeps what was cleared.
+      await this.audit.record({ actor: describeActor(actor), action: 'clear-progress', classId: lab.classId, labId, detail: cleared });
+    } else {
+      // A fresh start: a pass after this reset is the student's own unless they run the solution again.
+      await this.progress.clearSolutionRuns(labId);
+    }
     await this.queue.enqueue(JobName.ResetLab, { labId, replay }, { jobId: labJobIds.reset({ id: labId, generation }) });
-    return { id: labId, status: 'provisioning', replay };
+    return { id: labId, status: 'provisioning', replay, clearProgress };
   }
 
   /** Moves a lab's expiry later (instructors): the only way past the class's lab TTL. */
-  async extend(labId: string, minutes: number) {
+  async extend(actor: Actor, labId: string, minutes: number) {
+    await this.requireInstructorOf(actor, labId);
     const expiresAt = await this.labs.extend(labId, minutes);
     if (!expiresAt) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
     return { id: labId, expiresAt };
   }
 
   /** A new token for the lab's student, returned once; the old one stops working, and so do the terminals it opened. */
-  async rotateToken(labId: string) {
+  async rotateToken(actor: Actor, labId: string) {
+    await this.requireInstructorOf(actor, labId);
     const token = newStudentToken();
     if (!(await this.students.rotateToken(labId, hashToken(token)))) throw new NotFoundException(`lab ${labId} not found or its class was deleted`);
     await this.events.publish({ type: 'token-revoked', labId, why: 'rotated' });
@@ -213,11 +229,11 @@ export class LabsService {
 
   /**
    * What keeps a question's answer from a student until they pass it (answer-fence.ts);
-   * instructors see everything. `reveal`: the step whose solution the student is shown.
+   * instructors (the admin, a dashboard link of the lab's class) see everything. `reveal`: the step whose solution the student is shown.
    */
   private async fenceFor(actor: Actor, lab: LoadedLab, definition: LabDefinition | undefined, lang: Lang, reveal?: string): Promise<AnswerFence> {
     const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
-    if (actor.kind === 'admin' || !definition || !values) return AnswerFence.open;
+    if (actor.kind !== 'student' || !definition || !values) return AnswerFence.open;
     const passed = (await this.progress.passedSteps(lab.id)).map((p) => p.stepId);
     return AnswerFence.forLab(definition, values, passed, lang, reveal);
   }
@@ -236,10 +252,23 @@ export class LabsService {
     return { lab, definition };
   }
 
-  private async load(actor: Actor, labId: string) {
-    requireLabAccess(actor, labId);
+  /**
+   * The lab, if this caller may touch it. `instructors`: whether an instructor of the lab's
+   * class may (reading it, reset, delete: what the dashboard does); run, verify and job
+   * results stay with the student and the admin. A student is checked before any lookup.
+   */
+  private async load(actor: Actor, labId: string, options: { instructors?: boolean } = {}) {
+    if (actor.kind !== 'instructor' || !options.instructors) requireLabAccess(actor, labId);
     const lab = await this.labs.findWithProgress(labId);
     if (!lab) throw new NotFoundException(`lab ${labId} not found`);
+    requireLabAccess(actor, labId, lab.classId);
     return lab;
+  }
+
+  /** For the routes of the admin and the lab's class's instructors (guarded by @InstructorsToo). */
+  private async requireInstructorOf(actor: Actor, labId: string): Promise<void> {
+    if (actor.kind === 'admin') return;
+    const lab = actor.kind === 'instructor' ? await this.labs.findById(labId) : null;
+    if (!lab || actor.kind !== 'instructor' || lab.classId !== actor.classId) throw new NotFoundException(`lab ${labId} not found`);
   }
 }

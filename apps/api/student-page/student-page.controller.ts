@@ -10,7 +10,7 @@ import { assets, pageFile } from './student-page.assets';
  * definition and are rendered with textContent, and this is the second fence. xterm.js
  * sets inline styles, hence 'unsafe-inline' for styles only.
  */
-const CSP = [
+export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",

@@ -54,6 +54,7 @@
       openFailed: 'impossible d’ouvrir un terminal',
       outputLost: 'une partie de la sortie a été perdue pendant votre absence',
       ended: { ended: 'terminé', idle: 'fermé : inactif', restarted: 'fermé : NetLabs a redémarré', taken: 'repris par une autre page', revoked: 'fermé : jeton révoqué' },
+      readOnly: 'Lecture seule : le lab de {who}, tel qu’il est maintenant. Vérifier, exécuter une solution et les terminaux restent à l’étudiant·e.',
     },
     en: {
       loading: 'Loading your lab…',
@@ -105,6 +106,7 @@
       openFailed: 'could not open a terminal',
       outputLost: 'some output was lost while you were away',
       ended: { ended: 'ended', idle: 'closed: idle', restarted: 'closed: NetLabs restarted', taken: 'taken over by another page', revoked: 'closed: token revoked' },
+      readOnly: 'Read-only: {who}’s lab as it is now. Verifying, running a solution and terminals are the student’s.',
     },
   };
   var current = 'fr';
@@ -123,5 +125,13 @@
     document.querySelectorAll('[data-i18n-aria]').forEach(function (node) { node.setAttribute('aria-label', t(node.dataset.i18nAria)); });
   }
 
-  window.NetLabsI18n = { t: t, use: use, lang: function () { return current; } };
+  /** More words, per language (the dashboard's, dashboard-i18n.js); a key already known is replaced. */
+  function add(more) {
+    Object.keys(more).forEach(function (lang) {
+      WORDS[lang] = WORDS[lang] || {};
+      Object.keys(more[lang]).forEach(function (key) { WORDS[lang][key] = more[lang][key]; });
+    });
+  }
+
+  window.NetLabsI18n = { t: t, use: use, add: add, lang: function () { return current; } };
 })();

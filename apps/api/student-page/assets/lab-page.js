@@ -3,12 +3,15 @@
 // and the terminal tabs. Everything comes from the REST API with the lab token, which
 // arrives in the url fragment (#token=...), is kept in sessionStorage for this tab only
 // and removed from the address bar. Text from the API is only ever set as textContent.
+// Opened with an instructor's token (the dashboard's "view"), the page is read-only: no
+// Verify, no Run, no terminals; it follows the lab by itself.
 (function () {
   var match = /^\/labs\/([0-9a-f-]{36})\/page\/?$/i.exec(location.pathname);
   var labId = match ? match[1].toLowerCase() : null;
   var TOKEN_KEY = 'netlabs.token.' + labId;
   var POLL_MS = 1000;
   var POLL_LIMIT_MS = 120000;
+  var READ_ONLY_REFRESH_MS = 5000;
   var $ = function (id) {
     return document.getElementById(id);
   };
@@ -22,6 +25,8 @@
     cards: {},
     terminals: null,
     waiting: null,
+    // Decided by the API (`viewer`): anyone but the lab's own student only reads.
+    readOnly: false,
   };
 
   function el(tag, className, text) {
@@ -117,8 +122,18 @@
     complete.hidden = !(lab.steps.length && passed === lab.steps.length);
     complete.textContent = complete.hidden ? '' : '🎉 ' + t('complete', { n: lab.steps.length });
     state.links = lab.links || {};
+    state.readOnly = !!lab.viewer && lab.viewer !== 'student';
+    document.body.classList.toggle('read-only', state.readOnly);
 
-    if (lab.status === 'provisioning') {
+    if (state.readOnly) {
+      var why = lab.status !== 'ready' ? ' — ' + t('labIs') + ' ' + t('labStatus.' + lab.status) + (lab.failureReason ? ' : ' + lab.failureReason : '') : '';
+      notify(t('readOnly', { who: lab.studentExternalId || '' }) + why, 'info');
+      clearTimeout(state.waiting);
+      state.waiting = setTimeout(function follow() {
+        if (document.hidden) state.waiting = setTimeout(follow, READ_ONLY_REFRESH_MS);
+        else load();
+      }, READ_ONLY_REFRESH_MS);
+    } else if (lab.status === 'provisioning') {
       notify(t('preparing'), 'info');
       clearTimeout(state.waiting);
       state.waiting = setTimeout(load, 3000);
@@ -133,7 +148,7 @@
       var card = state.cards[step.id];
       if (card) updateCard(card, step);
     });
-    if (lab.status === 'ready' && !state.terminals) startTerminals();
+    if (lab.status === 'ready' && !state.terminals && !state.readOnly) startTerminals();
   }
 
   function buildSteps(lab) {
@@ -204,7 +219,9 @@
       link.rel = 'noopener';
       body.append(link);
     }
-    body.append(form, card.result);
+    // Read-only: the instructions and the step's status, nothing that acts on the lab.
+    if (state.readOnly) body.append(card.result);
+    else body.append(form, card.result);
     card.details.append(summary, body);
     card.root.appendChild(card.details);
     return card;
