@@ -36,13 +36,14 @@ export class TokenResolver {
     if (token && sameSecret(token, this.config.ADMIN_TOKEN)) return { kind: 'admin' };
     const hash = token ? hashToken(token) : undefined;
     if (!hash || !this.isKnown(hash)) await this.limiter.admit(address);
-    const lab = hash ? await this.labs.findByStudentTokenHash(hash) : null;
+    // One query authenticates the token and reads its lab (the route then needs no other).
+    const lab = hash ? await this.labs.snapshotByStudentTokenHash(hash) : null;
     if (!lab) {
       await this.limiter.failed(address);
       return null;
     }
     this.remember(hash!);
-    return { kind: 'student', labId: lab.id };
+    return { kind: 'student', labId: lab.id, lab };
   }
 
   private isKnown(hash: string): boolean {
