@@ -1,6 +1,6 @@
 /**
  * `verify 1b` with many students at once, beside its floor (issue 12). Part of
- * `npm run bench` (`npm run bench -- --only verify [students=50] [rounds=5]` on its own).
+ * `npm run bench` (on its own: `npm run bench -- --only verify`; students: the second number, 50).
  *
  * - NetLabs: each student POSTs /labs/:id/steps/1b/verify with their own token and the right
  *   answer, all at once; the time is the HTTP round trip (auth, job, worker, checks, the
