@@ -123,9 +123,28 @@ export class NetworkOps {
     }
   }
 
+  /**
+   * One engine call: the network inspected by its engine name (a verify's floor is that one
+   * read). Only when the engine finds several with that name (a creation race not yet
+   * converged: "ambiguous") are they listed and the oldest of the lab's taken, as create does.
+   */
   async inspect(scope: LabScope, name: string): Promise<NetworkInfo | null> {
-    const { own } = await this.own(scope, name);
-    const info = own[0] ? await this.inspectById(own[0].Id, scope.prefix) : null;
+    if (!isTpName(name)) return null;
+    const engine = engineName(scope, name);
+    let info: NetworkInfo | null;
+    try {
+      const found = await this.docker.getNetwork(engine).inspect();
+      info = found.Name === engine && belongsTo(found.Labels, scope.labId) ? toNetworkInfo(found, scope.prefix) : null;
+    } catch (err) {
+      if (isNotFound(err)) {
+        info = null;
+      } else if (/ambiguous/i.test(engineMessage(err))) {
+        const { own } = await this.own(scope, name);
+        info = own[0] ? await this.inspectById(own[0].Id, scope.prefix) : null;
+      } else {
+        throw toLayerError(this.hostId, `inspect network ${engine}`, err);
+      }
+    }
     this.logger.debug(`inspect network ${name}: ${info ? info.id.slice(0, 12) : 'absent'}`);
     return info;
   }

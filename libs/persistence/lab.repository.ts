@@ -4,6 +4,40 @@ import { PrismaService } from './prisma.service';
 
 export { LabStatus };
 
+/**
+ * A lab as one query reads it for a student's request or a step job: what run and verify
+ * need (scope, host, generation, values, class settings, passed steps), no timestamps.
+ */
+export interface LabSnapshot {
+  id: string;
+  classId: string;
+  prefix: string;
+  hostId: string | null;
+  status: LabStatus;
+  generation: number;
+  labDefinitionId: string;
+  allocations: { purpose: string; value: string }[];
+  /** Ids of the steps passed when it was read (a step once passed stays passed). */
+  passedSteps: string[];
+  class: { runPolicy: string; runAfterFailures: number; language: string };
+}
+
+/** One statement: the lab, its class's settings, allocations and passed steps (json/array aggregates, no join fan-out). */
+const SNAPSHOT_SELECT = `
+  SELECT l.id::text AS id, l."classId"::text AS "classId", l.prefix, l."hostId", l.status::text AS status, l.generation,
+         l."labDefinitionId", c."runPolicy", c."runAfterFailures", c.language,
+         COALESCE((SELECT json_agg(json_build_object('purpose', a.purpose, 'value', a.value)) FROM "Allocation" a WHERE a."labId" = l.id), '[]') AS allocations,
+         COALESCE((SELECT array_agg(p."stepId") FROM "StepProgress" p WHERE p."labId" = l.id AND p.status = 'passed'), '{}') AS "passedSteps"
+    FROM "Lab" l JOIN "Class" c ON c.id = l."classId"`;
+
+type SnapshotRow = Omit<LabSnapshot, 'class'> & LabSnapshot['class'];
+
+function toSnapshot(row: SnapshotRow | undefined): LabSnapshot | null {
+  if (!row) return null;
+  const { runPolicy, runAfterFailures, language, ...lab } = row;
+  return { ...lab, class: { runPolicy, runAfterFailures, language } };
+}
+
 @Injectable()
 export class LabRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -24,9 +58,22 @@ export class LabRepository {
     });
   }
 
-  /** The lab a student token opens (revoked tokens open nothing). */
-  findByStudentTokenHash(tokenHash: string) {
-    return this.prisma.lab.findFirst({ where: { student: { tokenHash, revokedAt: null } }, select: { id: true } });
+  /**
+   * Authenticates a student token and reads its lab in one statement: the lab a token
+   * opens (revoked tokens open nothing), as a LabSnapshot.
+   */
+  async snapshotByStudentTokenHash(tokenHash: string): Promise<LabSnapshot | null> {
+    const { rows } = await this.prisma.pool.query<SnapshotRow>(
+      `${SNAPSHOT_SELECT} JOIN "Student" s ON s.id = l."studentId" WHERE s."tokenHash" = $1 AND s."revokedAt" IS NULL`,
+      [tokenHash],
+    );
+    return toSnapshot(rows[0]);
+  }
+
+  /** The lab as a LabSnapshot, in one statement; null when unknown. */
+  async snapshot(id: string): Promise<LabSnapshot | null> {
+    const { rows } = await this.prisma.pool.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE l.id = $1::uuid`, [id]);
+    return toSnapshot(rows[0]);
   }
 
   listByClass(classId: string) {

@@ -8,64 +8,84 @@ export { StepStatus };
 export const PassedWith = { ownWork: 'own-work', solution: 'solution' } as const;
 export type PassedWith = (typeof PassedWith)[keyof typeof PassedWith];
 
+/** Timestamps are stored as UTC wall-clock time (timestamp without time zone), as Prisma writes them. */
+const NOW = `(now() AT TIME ZONE 'UTC')`;
+
+/** $1 lab, $2 step, $3 passed, $4 answer (json or null), $5 checks (json), $6 generation or null. */
+const RECORD_ATTEMPT = `
+  WITH lab AS (
+    UPDATE "Lab" SET "lastActivityAt" = ${NOW}, "updatedAt" = ${NOW}
+     WHERE id = $1::uuid AND status = 'ready' AND ($6::int IS NULL OR generation = $6::int)
+    RETURNING id
+  ), attempt AS (
+    INSERT INTO "VerificationAttempt" (id, "labId", "stepId", passed, answer, checks, "createdAt")
+    SELECT gen_random_uuid(), lab.id, $2::text, $3::boolean, $4::jsonb, $5::jsonb, ${NOW} FROM lab
+    RETURNING id
+  ), progress AS (
+    INSERT INTO "StepProgress" AS p ("labId", "stepId", status, attempts, "passedAt", "passedWith", "updatedAt")
+    SELECT lab.id, $2::text, (CASE WHEN $3::boolean THEN 'passed' ELSE 'failed' END)::"StepStatus", 1,
+           CASE WHEN $3::boolean THEN ${NOW} END, CASE WHEN $3::boolean THEN 'own-work' END, ${NOW}
+      FROM lab
+    ON CONFLICT ("labId", "stepId") DO UPDATE SET
+      attempts = p.attempts + 1,
+      status = (CASE WHEN p.status = 'passed' OR $3::boolean THEN 'passed' ELSE 'failed' END)::"StepStatus",
+      "passedAt" = CASE WHEN p.status <> 'passed' AND $3::boolean THEN ${NOW} ELSE p."passedAt" END,
+      "passedWith" = CASE WHEN p.status <> 'passed' AND $3::boolean
+                          THEN CASE WHEN p."solutionRunAt" IS NOT NULL THEN 'solution' ELSE 'own-work' END
+                          ELSE p."passedWith" END,
+      "updatedAt" = ${NOW}
+    RETURNING 1
+  )
+  SELECT (SELECT id::text FROM attempt) AS "attemptId", l.status::text AS "labStatus", l.generation
+    FROM (SELECT 1) AS one LEFT JOIN "Lab" l ON l.id = $1::uuid`;
+
+/** $1 lab, $2 step. */
+const MARK_SOLUTION_RUN = `
+  WITH touched AS (UPDATE "Lab" SET "lastActivityAt" = ${NOW}, "updatedAt" = ${NOW} WHERE id = $1::uuid)
+  INSERT INTO "StepProgress" AS p ("labId", "stepId", "solutionRunAt", "updatedAt") VALUES ($1::uuid, $2::text, ${NOW}, ${NOW})
+  ON CONFLICT ("labId", "stepId") DO UPDATE SET "solutionRunAt" = EXCLUDED."solutionRunAt", "updatedAt" = EXCLUDED."updatedAt"`;
+
 @Injectable()
 export class ProgressRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Stores one verification attempt and moves the step's progress, atomically: the
-   * attempt count is incremented in SQL (two verifies at once both count), and a step
-   * once passed stays passed.
+   * Stores one verification attempt, moves the step's progress and marks the lab active,
+   * in one statement, only while the lab is ready (and, with `generation`, still the lab
+   * that was verified: a reset in between starts another one). The attempt count is
+   * incremented in SQL (two verifies at once both count); a step once passed stays passed;
+   * as it becomes passed, how is decided once: with the solution when the step's solution
+   * was run since the last reset (`solutionRunAt`), else the student's own work (a row
+   * created just now never had a run). A failed verify moves a pending step to failed.
+   * Returns the attempt's id, or null with the lab's status (null: no such lab) and
+   * generation when nothing was stored.
    */
-  async recordAttempt(input: { labId: string; stepId: string; passed: boolean; answer?: unknown; checks: unknown }): Promise<string> {
-    return this.prisma.$transaction(async (tx) => {
-      const attempt = await tx.verificationAttempt.create({
-        data: {
-          labId: input.labId,
-          stepId: input.stepId,
-          passed: input.passed,
-          answer: input.answer === undefined ? undefined : (input.answer as object),
-          checks: input.checks as object,
-        },
-      });
-      const now = new Date();
-      await tx.stepProgress.upsert({
-        where: { labId_stepId: { labId: input.labId, stepId: input.stepId } },
-        create: {
-          labId: input.labId,
-          stepId: input.stepId,
-          attempts: 1,
-          status: input.passed ? StepStatus.passed : StepStatus.failed,
-          passedAt: input.passed ? now : null,
-          // No row yet: no solution was ever run on this step.
-          passedWith: input.passed ? PassedWith.ownWork : null,
-        },
-        update: { attempts: { increment: 1 } },
-      });
-      if (input.passed) {
-        // How it was passed, decided once, as it becomes passed: with the solution when the
-        // step's solution was run since the last reset (a row created just now never had one).
-        const notYet = { labId: input.labId, stepId: input.stepId, status: { not: StepStatus.passed } };
-        await tx.stepProgress.updateMany({ where: { ...notYet, solutionRunAt: { not: null } }, data: { status: StepStatus.passed, passedAt: now, passedWith: PassedWith.solution } });
-        await tx.stepProgress.updateMany({ where: notYet, data: { status: StepStatus.passed, passedAt: now, passedWith: PassedWith.ownWork } });
-      } else {
-        await tx.stepProgress.updateMany({
-          where: { labId: input.labId, stepId: input.stepId, status: StepStatus.pending },
-          data: { status: StepStatus.failed },
-        });
-      }
-      return attempt.id;
-    });
+  async recordAttempt(input: {
+    labId: string;
+    stepId: string;
+    passed: boolean;
+    answer?: unknown;
+    checks: unknown;
+    generation?: number;
+  }): Promise<{ attemptId: string } | { attemptId: null; labStatus: string | null; generation: number | null }> {
+    const { rows } = await this.prisma.pool.query<{ attemptId: string | null; labStatus: string | null; generation: number | null }>(RECORD_ATTEMPT, [
+      input.labId,
+      input.stepId,
+      input.passed,
+      input.answer === undefined ? null : JSON.stringify(input.answer),
+      JSON.stringify(input.checks),
+      input.generation ?? null,
+    ]);
+    const row = rows[0];
+    return row.attemptId ? { attemptId: row.attemptId } : { attemptId: null, labStatus: row.labStatus, generation: row.generation };
   }
 
-  /** The step's reference solution was run on the lab: a later pass counts as passed with the solution. */
+  /**
+   * The step's reference solution was run on the lab: a later pass counts as passed with
+   * the solution. Also marks the lab active (a run is the student's activity), same statement.
+   */
   async markSolutionRun(labId: string, stepId: string): Promise<void> {
-    const now = new Date();
-    await this.prisma.stepProgress.upsert({
-      where: { labId_stepId: { labId, stepId } },
-      create: { labId, stepId, solutionRunAt: now },
-      update: { solutionRunAt: now },
-    });
+    await this.prisma.pool.query(MARK_SOLUTION_RUN, [labId, stepId]);
   }
 
   /** A reset gives a fresh lab: solutions run before it no longer explain a pass after it. */

@@ -25,14 +25,29 @@ export enum JobName {
 
 export type EndReason = 'expired' | 'idle' | 'deleted' | 'host-lost' | 'failed' | 'reset';
 
+/**
+ * What a step job needs of its lab, as the API read it when it queued the job (one query
+ * in the API instead of the worker reading the lab again). The worker still makes sure
+ * the lab is ready and of this generation before it acts or stores anything. Absent in
+ * jobs queued before it existed: the worker reads the lab then.
+ */
+export interface StepJobLab {
+  classId: string;
+  prefix: string;
+  hostId: string;
+  generation: number;
+  labDefinitionId: string;
+  allocations: { purpose: string; value: string }[];
+}
+
 export interface JobPayloads {
   [JobName.ProvisionLab]: { labId: string };
   [JobName.TeardownLab]: { labId: string; reason: EndReason };
   /** A fresh lab for the student, progress kept; with replay, the passed steps' solutions run again. */
   [JobName.ResetLab]: { labId: string; replay: boolean };
-  [JobName.RunStep]: { labId: string; stepId: string };
+  [JobName.RunStep]: { labId: string; stepId: string; lab?: StepJobLab };
   /** `lang`: of the check messages (absent in jobs queued before it existed: English). */
-  [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown; lang?: 'fr' | 'en' };
+  [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown; lang?: 'fr' | 'en'; lab?: StepJobLab };
   [JobName.ReapLabs]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;
 }

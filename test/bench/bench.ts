@@ -1,11 +1,12 @@
 /**
- * NetLabs benchmark (not a test): run with `npm run bench -- [labs=20] [verifiers=20] [gateway rounds=20]`
+ * NetLabs benchmark (not a test): run with `npm run bench -- [labs=20] [verifiers=50] [gateway rounds=20]`
  * after `npm test` or `bash infra/setup.sh` (it needs the built dist/ and the stack).
+ * `--only <name>[,<name>...]` runs some scenarios only: provision, verify, gateway.
  *
  * 1. Provisioning: N labs through POST /classes, time from the POST to each lab `ready`,
  *    beside the same Docker work (one bridge network per lab with its subnet and bridge
  *    name, image checks) done with the plain `docker` CLI, same machine, same run.
- * 2. Verify round trips: V students verifying a step at once, p50/p95 of the HTTP round trip.
+ * 2. Verify round trips: V students verifying 1b at once beside the engine's floor (verify-bench.ts).
  * 3. The lab daemon: `docker ps`, `run -d`, `exec` through a lab's gateway vs the engine socket (gateway-bench.ts).
  */
 import { execFile } from 'node:child_process';
@@ -16,13 +17,23 @@ import path from 'node:path';
 import { TestStack } from '../support/stack';
 import { benchGateway } from './gateway-bench';
 import { summary } from './stats';
+import { benchVerify } from './verify-bench';
 
 const run = promisify(execFile);
 
+/** `--only a,b` (anywhere in the arguments): the scenarios to run; the other arguments stay positional. */
+function parseArgs(argv: string[]): { positional: string[]; wants: (name: string) => boolean } {
+  const at = argv.indexOf('--only');
+  const only = at >= 0 ? argv[at + 1]?.split(',') : undefined;
+  const positional = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
+  return { positional, wants: (name) => !only || only.includes(name) };
+}
+
 async function main(): Promise<void> {
-  const labs = Number(process.argv[2] ?? 20);
-  const verifiers = Number(process.argv[3] ?? 20);
-  const gatewayRounds = Number(process.argv[4] ?? 20);
+  const { positional, wants } = parseArgs(process.argv.slice(2));
+  const labs = Number(positional[0] ?? 20);
+  const verifiers = Number(positional[1] ?? 50);
+  const gatewayRounds = Number(positional[2] ?? 20);
   process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
   process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
   process.env.LAB_IMAGE_PULL ??= 'false';
@@ -34,15 +45,19 @@ async function main(): Promise<void> {
   await stack.start();
   try {
     console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
-    const apiTimes = await provisionThroughApi(stack, labs);
-    const cliTimes = await provisionWithCli(stack.runId, labs);
-    console.log(summary('POST /classes -> lab ready (NetLabs API)', apiTimes.times));
-    console.log(summary('same Docker work, plain docker CLI', cliTimes));
-    const verifyTimes = await verifyConcurrently(stack, apiTimes.labs.slice(0, verifiers));
-    console.log(summary(`verify step 1b round trip, ${verifiers} at once`, verifyTimes));
-    await benchGateway(stack, socketPath, apiTimes.labs[0].id, gatewayRounds);
-    await stack.request('DELETE', `/classes/${apiTimes.classId}`);
-    await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
+    let apiTimes: Awaited<ReturnType<typeof provisionThroughApi>> | undefined;
+    if (wants('provision') || wants('gateway')) apiTimes = await provisionThroughApi(stack, wants('provision') ? labs : 1);
+    if (wants('provision')) {
+      const cliTimes = await provisionWithCli(stack.runId, labs);
+      console.log(summary('POST /classes -> lab ready (NetLabs API)', apiTimes!.times));
+      console.log(summary('same Docker work, plain docker CLI', cliTimes));
+    }
+    if (wants('verify')) await benchVerify(stack, verifiers);
+    if (wants('gateway')) await benchGateway(stack, socketPath, apiTimes!.labs[0].id, gatewayRounds);
+    if (apiTimes) {
+      await stack.request('DELETE', `/classes/${apiTimes.classId}`);
+      await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
+    }
   } finally {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });
@@ -96,16 +111,6 @@ async function provisionWithCli(runId: string, n: number): Promise<number[]> {
     if (names.length) await run('docker', ['network', 'rm', ...names]).catch(() => undefined);
   }
   return times;
-}
-
-async function verifyConcurrently(stack: TestStack, labs: { id: string; token: string }[]): Promise<number[]> {
-  const answers = await Promise.all(labs.map(async (lab) => (await stack.request('GET', `/labs/${lab.id}`, undefined, lab.token)).body.values.bridgeSubnet as string));
-  return Promise.all(labs.map(async (lab, i) => {
-    const t0 = Date.now();
-    const result = await stack.request('POST', `/labs/${lab.id}/steps/1b/verify`, { answer: answers[i] }, lab.token);
-    if (result.status !== 200 || !result.body.passed) throw new Error(`verify ${lab.id}: ${result.status} ${JSON.stringify(result.body)}`);
-    return Date.now() - t0;
-  }));
 }
 
 main().catch((error) => {

@@ -76,6 +76,11 @@ export class TestStack {
     return this.worker?.pid;
   }
 
+  /** The first API process's pid (to read its CPU time from /proc). */
+  get apiPid(): number | undefined {
+    return this.api?.pid;
+  }
+
   startWorker(): void {
     this.worker = this.spawn('worker', 'dist/apps/worker/main.js');
   }

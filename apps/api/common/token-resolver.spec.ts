@@ -23,14 +23,14 @@ class FakeStore {
   }
 }
 
-/** The one lookup the resolver makes; counts them. */
+/** The one lookup the resolver makes (token and lab together); counts them. */
 class FakeLabs {
   lookups = 0;
   constructor(private readonly valid: Map<string, string>) {}
-  async findByStudentTokenHash(hash: string) {
+  async snapshotByStudentTokenHash(hash: string) {
     this.lookups++;
     const id = this.valid.get(hash);
-    return id ? { id } : null;
+    return id ? { id, status: 'ready' } : null;
   }
 }
 
@@ -60,7 +60,8 @@ describe('TokenResolver', () => {
     const { labs, sut } = setUp();
     expect(await sut.resolve(ADMIN, '10.0.0.1')).toEqual({ kind: 'admin' });
     expect(labs.lookups).toBe(0);
-    expect(await sut.resolve('nls_good', '10.0.0.1')).toEqual({ kind: 'student', labId: LAB });
+    // The lab comes with the token, from the same lookup.
+    expect(await sut.resolve('nls_good', '10.0.0.1')).toEqual({ kind: 'student', labId: LAB, lab: { id: LAB, status: 'ready' } });
     expect(labs.lookups).toBe(1);
   });
 
@@ -81,7 +82,7 @@ describe('TokenResolver', () => {
     const { labs, sut } = setUp();
     await sut.resolve('nls_good', '10.0.0.1');
     for (const token of ['a', 'b', 'c']) await sut.resolve(`nls_${token}`, '10.0.0.1');
-    expect(await sut.resolve('nls_good', '10.0.0.1')).toEqual({ kind: 'student', labId: LAB });
+    expect(await sut.resolve('nls_good', '10.0.0.1')).toMatchObject({ kind: 'student', labId: LAB });
     expect(await sut.resolve(ADMIN, '10.0.0.1')).toEqual({ kind: 'admin' });
     const lookups = labs.lookups;
     expect(await status(sut.resolve('nls_unseen', '10.0.0.1'))).toBe(429);

@@ -53,8 +53,9 @@ export class TokenResolver {
       const classId = await this.instructors.findClassByTokenHash(hash);
       return classId ? { kind: 'instructor', classId } : null;
     }
-    const lab = await this.labs.findByStudentTokenHash(hash);
-    return lab ? { kind: 'student', labId: lab.id } : null;
+    // One query authenticates the token and reads its lab (the route then needs no other).
+    const lab = await this.labs.snapshotByStudentTokenHash(hash);
+    return lab ? { kind: 'student', labId: lab.id, lab } : null;
   }
 
   private isKnown(hash: string): boolean {

@@ -7,21 +7,21 @@ import type { LabDefinition, Lang } from '../../../libs/labs/lab-definition';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { AuditRepository } from '../../../libs/persistence/audit.repository';
-import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { type LabSnapshot, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
 import { JobFailedError, JobQueue } from '../../../libs/queue/job-queue.service';
 import { LabStepSlots } from '../../../libs/queue/lab-step-slots';
 import { labJobIds } from '../../../libs/queue/job-ids';
-import { JobName, type JobPayloads, QueueName } from '../../../libs/queue/jobs';
+import { JobName, type JobPayloads, QueueName, type StepJobLab } from '../../../libs/queue/jobs';
 import { type Actor, describeActor } from '../common/actor';
 import { requireLabAccess } from '../common/access';
 import { InternalFailure } from '../common/internal-failure';
 import { studentLabUrl } from '../common/student-link';
 import { classSettings, studentMayRun, studentRunRefusal } from '../classes/class-settings';
 
-type LoadedLab = NonNullable<Awaited<ReturnType<LabRepository['findWithProgress']>>>;
+type Allocations = { purpose: string; value: string }[];
 
 @Injectable()
 export class LabsService {
@@ -47,7 +47,7 @@ export class LabsService {
     const lang = requested ?? settings.language;
     const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
     const rendered = definition && values ? this.runner.renderInstructions(definition, values, lang) : null;
-    const fence = await this.fenceFor(actor, lab, definition, lang);
+    const fence = this.fenceFor(actor, lab.allocations, definition, lang, passedOf(lab.steps));
     const failures = actor.kind === 'student' ? await this.progress.failedVerifiesByStep(labId) : new Map<string, number>();
     const body = {
       id: lab.id,
@@ -141,10 +141,13 @@ export class LabsService {
       if (refusal) throw new ForbiddenException(refusal);
     }
     // Recorded when asked, before the job: whatever the run shows, a pass after it is not the student's alone.
+    // (The same statement marks the lab active.)
     await this.progress.markSolutionRun(labId, stepId);
-    const fence = () => this.fenceFor(actor, lab, definition, lang ?? classSettings(lab.class).language, stepId);
-    const outcome = await this.stepJob(JobName.RunStep, { labId, stepId });
-    return outcome.done ? { status: 200, body: (await fence()).redactDeep(outcome.result) } : { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
+    const outcome = await this.stepJob(JobName.RunStep, { labId, stepId, lab: jobLab(lab) });
+    if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
+    // A run passes nothing: the steps passed when the request came in are still the ones.
+    const fence = this.fenceFor(actor, lab.allocations, definition, lang ?? classSettings(lab.class).language, lab.passedSteps, stepId);
+    return { status: 200, body: fence.redactDeep(outcome.result) };
   }
 
   /** Verifies a step against the live lab on the worker; every attempt is stored there. */
@@ -153,11 +156,14 @@ export class LabsService {
     const problem = this.runner.validateAnswer(definition, stepId, answer);
     if (problem) throw new BadRequestException(problem);
     const language = lang ?? classSettings(lab.class).language;
-    const outcome = await this.stepJob(JobName.VerifyStep, { labId, stepId, answer, lang: language });
+    const outcome = await this.stepJob(JobName.VerifyStep, { labId, stepId, answer, lang: language, lab: jobLab(lab) });
     if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
     const { attemptId: _attemptId, ...result } = outcome.result;
-    // After the attempt is stored: a step passed just now shows its own answer.
-    const fence = await this.fenceFor(actor, lab, definition, language);
+    // A step passed just now shows its own answer. The steps passed when the request came in,
+    // plus this one when it passed: a step once passed stays passed, so this never shows more
+    // than the stored progress would (a pass by another request meanwhile shows next time).
+    const passed = result.passed ? [...lab.passedSteps, stepId] : lab.passedSteps;
+    const fence = this.fenceFor(actor, lab.allocations, definition, language, passed);
     return { status: 200, body: fence.redactDeep(result) };
   }
 
@@ -170,7 +176,7 @@ export class LabsService {
     if (job.state === 'completed') {
       const { attemptId: _attemptId, ...result } = job.result as Record<string, unknown>;
       const reveal = job.name === JobName.RunStep ? data.stepId : undefined;
-      const fence = await this.fenceFor(actor, lab, this.catalogue.get(lab.labDefinitionId), lang ?? classSettings(lab.class).language, reveal);
+      const fence = this.fenceFor(actor, lab.allocations, this.catalogue.get(lab.labDefinitionId), lang ?? classSettings(lab.class).language, passedOf(lab.steps), reveal);
       return { state: 'completed', result: fence.redactDeep(result) };
     }
     if (job.state === 'failed') return { state: 'failed', step: data.stepId, message: job.failedReason };
@@ -229,12 +235,12 @@ export class LabsService {
 
   /**
    * What keeps a question's answer from a student until they pass it (answer-fence.ts);
-   * instructors (the admin, a dashboard link of the lab's class) see everything. `reveal`: the step whose solution the student is shown.
+   * instructors (the admin, a dashboard link of the lab's class) see everything. `passed`: the
+   * lab's passed steps; `reveal`: the step whose solution the student is shown.
    */
-  private async fenceFor(actor: Actor, lab: LoadedLab, definition: LabDefinition | undefined, lang: Lang, reveal?: string): Promise<AnswerFence> {
-    const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
+  private fenceFor(actor: Actor, allocations: Allocations, definition: LabDefinition | undefined, lang: Lang, passed: string[], reveal?: string): AnswerFence {
+    const values = labValuesFrom(allocations, this.config.LAB_PUBLIC_HOST);
     if (actor.kind !== 'student' || !definition || !values) return AnswerFence.open;
-    const passed = (await this.progress.passedSteps(lab.id)).map((p) => p.stepId);
     return AnswerFence.forLab(definition, values, passed, lang, reveal);
   }
 
@@ -242,13 +248,19 @@ export class LabsService {
     return { step: stepId, state: 'pending', jobId, resultUrl: `/labs/${labId}/jobs/${jobId}` };
   }
 
+  /**
+   * The lab of a run or verify: a student's as read with their token (no other query), an
+   * instructor's in one query. Marking the lab active is part of the job's own write
+   * (the verify's stored attempt, the run's solution mark).
+   */
   private async readyLabWithStep(actor: Actor, labId: string, stepId: string) {
-    const lab = await this.load(actor, labId);
+    requireLabAccess(actor, labId);
+    const lab = actor.kind === 'student' && actor.lab?.id === labId ? actor.lab : await this.labs.snapshot(labId);
+    if (!lab) throw new NotFoundException(`lab ${labId} not found`);
     const definition = this.catalogue.get(lab.labDefinitionId);
     if (!definition) throw new ServiceUnavailableException(`lab definition ${lab.labDefinitionId} is not loaded`);
     if (!definition.steps.some((s) => s.id === stepId)) throw new NotFoundException(`step ${stepId} not found in ${definition.id}`);
     if (lab.status !== LabStatus.ready) throw new ConflictException(`lab ${labId} is ${lab.status}, not ready`);
-    await this.labs.touch(labId);
     return { lab, definition };
   }
 
@@ -271,4 +283,14 @@ export class LabsService {
     const lab = actor.kind === 'instructor' ? await this.labs.findById(labId) : null;
     if (!lab || actor.kind !== 'instructor' || lab.classId !== actor.classId) throw new NotFoundException(`lab ${labId} not found`);
   }
+}
+
+function passedOf(steps: { stepId: string; status: string }[]): string[] {
+  return steps.filter((step) => step.status === 'passed').map((step) => step.stepId);
+}
+
+/** What the worker needs of the lab for a step job (it still checks the lab is ready and of this generation). */
+function jobLab(lab: LabSnapshot): StepJobLab | undefined {
+  if (!lab.hostId) return undefined;
+  return { classId: lab.classId, prefix: lab.prefix, hostId: lab.hostId, generation: lab.generation, labDefinitionId: lab.labDefinitionId, allocations: lab.allocations };
 }

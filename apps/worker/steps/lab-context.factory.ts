@@ -5,8 +5,15 @@ import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
 import { type ChatImage, chatImage } from '../../../libs/labs/chat-image';
 import { type LabContext, labImagesFromConfig } from '../../../libs/labs/lab-runner';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
-import { PermanentJobError } from '../../../libs/queue/jobs';
+import { PermanentJobError, type StepJobLab } from '../../../libs/queue/jobs';
 import { scopeOf } from '../../../libs/docker/lab-scope';
+
+/** A step job's lab: the context the runner acts in, its definition and generation. */
+export interface LabJobContext {
+  context: LabContext;
+  labDefinitionId: string;
+  generation: number;
+}
 
 /** Everything a step needs to act on one ready lab: its scope, host, values and images. */
 @Injectable()
@@ -28,17 +35,34 @@ export class LabContextFactory {
     this.logger.log(`mypython2 is ${this.chat.ref}, built on demand from ${this.chat.recipe.contextDir}`);
   }
 
-  /** `status` is the state the lab must be in: ready, or provisioning while a reset replays its steps. */
-  async forLab(labId: string, status: 'ready' | 'provisioning' = 'ready'): Promise<{ context: LabContext; labDefinitionId: string }> {
-    const lab = await this.labs.findWithProgress(labId);
+  /**
+   * Reads the lab (one query) and makes sure it is in `status` (ready, or provisioning while a
+   * reset replays its steps) and, when given, of `generation` (the one the job was queued for).
+   */
+  async forLab(labId: string, status: 'ready' | 'provisioning' = 'ready', generation?: number): Promise<LabJobContext> {
+    const lab = await this.labs.snapshot(labId);
     if (!lab) throw new PermanentJobError(`lab ${labId} not found`);
     if (lab.status !== LabStatus[status] || !lab.hostId) throw new PermanentJobError(`lab ${labId} is ${lab.status}, not ${status}`);
+    if (generation !== undefined && lab.generation !== generation) throw new PermanentJobError(`lab ${labId} was reset since this step was asked for (not ready then): try again`);
+    return this.build(labId, { ...lab, hostId: lab.hostId });
+  }
+
+  /**
+   * The context from what the job carries, without reading the database. Only for work that
+   * changes nothing in the lab before a write that checks the lab is still ready (verify).
+   */
+  fromJob(labId: string, lab: StepJobLab): LabJobContext {
+    return this.build(labId, lab);
+  }
+
+  private build(labId: string, lab: StepJobLab): LabJobContext {
     const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
     if (!values) throw new PermanentJobError(`lab ${labId} has no allocations`);
     return {
       labDefinitionId: lab.labDefinitionId,
+      generation: lab.generation,
       context: {
-        scope: scopeOf(lab, this.config),
+        scope: scopeOf({ id: labId, classId: lab.classId, prefix: lab.prefix }, this.config),
         docker: this.hosts.get(lab.hostId),
         values,
         images: labImagesFromConfig(this.config, { mypython2: this.chat.ref }),

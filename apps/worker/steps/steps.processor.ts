@@ -27,12 +27,12 @@ export class StepsProcessor extends WorkerHost {
   private dispatch(job: Job): Promise<JobResults[JobName.RunStep] | JobResults[JobName.VerifyStep]> {
     switch (job.name) {
       case JobName.RunStep: {
-        const { labId, stepId } = (job as Job<JobPayloads[JobName.RunStep]>).data;
-        return this.steps.run(labId, stepId);
+        const { labId, stepId, lab } = (job as Job<JobPayloads[JobName.RunStep]>).data;
+        return this.steps.run(labId, stepId, { lab });
       }
       case JobName.VerifyStep: {
-        const { labId, stepId, answer, lang } = (job as Job<JobPayloads[JobName.VerifyStep]>).data;
-        return this.steps.verify(labId, stepId, answer, lang);
+        const { labId, stepId, answer, lang, lab } = (job as Job<JobPayloads[JobName.VerifyStep]>).data;
+        return this.steps.verify(labId, stepId, answer, lang, lab);
       }
       default:
         throw new PermanentJobError(`unknown job ${job.name} on queue ${QueueName.Steps}`);
