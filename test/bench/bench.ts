@@ -7,6 +7,8 @@
  *    name, image checks) done with the plain `docker` CLI, same machine, same run.
  * 2. Verify round trips: V students verifying a step at once, p50/p95 of the HTTP round trip.
  * 3. The lab daemon: `docker ps`, `run -d`, `exec` through a lab's gateway vs the engine socket (gateway-bench.ts).
+ * 4. Cold provisioning beside its dockerode floor, one lab and a class of 30 (provision-bench.ts;
+ *    alone: `npm run bench -- --only provision`, rounds BENCH_PROVISION_RUNS, class BENCH_CLASS_SIZE).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,14 +17,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestStack } from '../support/stack';
 import { benchGateway } from './gateway-bench';
+import { benchProvision } from './provision-bench';
 import { summary } from './stats';
 
 const run = promisify(execFile);
 
+/** `--only <name>` runs one scenario (provision: cold provisioning beside its floor); positional arguments as before. */
+function parseArgs(argv: string[]): { only?: string; positional: string[] } {
+  const at = argv.indexOf('--only');
+  if (at === -1) return { positional: argv };
+  return { only: argv[at + 1], positional: [...argv.slice(0, at), ...argv.slice(at + 2)] };
+}
+
 async function main(): Promise<void> {
-  const labs = Number(process.argv[2] ?? 20);
-  const verifiers = Number(process.argv[3] ?? 20);
-  const gatewayRounds = Number(process.argv[4] ?? 20);
+  const { only, positional } = parseArgs(process.argv.slice(2));
+  const labs = Number(positional[0] ?? 20);
+  const verifiers = Number(positional[1] ?? 20);
+  const gatewayRounds = Number(positional[2] ?? 20);
   process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
   process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
   process.env.LAB_IMAGE_PULL ??= 'false';
@@ -33,6 +44,11 @@ async function main(): Promise<void> {
   const stack = new TestStack({ GATEWAY_SOCKET: socketPath });
   await stack.start();
   try {
+    if (only === 'provision') {
+      await benchProvision(stack, { gatewaySocket: socketPath, runs: Number(process.env.BENCH_PROVISION_RUNS ?? 5), classSize: Number(process.env.BENCH_CLASS_SIZE ?? 30) });
+      return;
+    }
+    if (only) throw new Error(`--only ${only}: unknown scenario (known: provision)`);
     console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
     const apiTimes = await provisionThroughApi(stack, labs);
     const cliTimes = await provisionWithCli(stack.runId, labs);
@@ -43,6 +59,7 @@ async function main(): Promise<void> {
     await benchGateway(stack, socketPath, apiTimes.labs[0].id, gatewayRounds);
     await stack.request('DELETE', `/classes/${apiTimes.classId}`);
     await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
+    await benchProvision(stack, { gatewaySocket: socketPath, runs: Number(process.env.BENCH_PROVISION_RUNS ?? 5), classSize: Number(process.env.BENCH_CLASS_SIZE ?? 30) });
   } finally {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });
