@@ -50,18 +50,22 @@ export class AllocationRepository {
     for (let attempt = 1; ; attempt++) {
       try {
         const rows = await this.claimOnce(attempt === 1 ? claim : { ...claim, ...randomStarts(claim) });
-        const missing = Object.values(Purpose).filter((p) => !rows.some((r) => r.purpose === p));
-        if (missing.length) throw new PoolExhaustedError(`no free value left on host ${claim.hostId} for ${missing.join(', ')}`);
-        return rows;
+        const exhausted = rows.filter((r) => r.value === null).map((r) => r.purpose);
+        if (exhausted.length) throw new PoolExhaustedError(`no free value left on host ${claim.hostId} for ${exhausted.join(', ')}`);
+        const held = rows as Row[];
+        const missing = Object.values(Purpose).filter((p) => !held.some((r) => r.purpose === p));
+        if (missing.length) throw new Error(`lab ${claim.labId}: allocations incomplete after claiming them (${missing.join(', ')})`);
+        return held;
       } catch (error) {
         if (!isUniqueViolation(error) || attempt >= attempts) throw error;
       }
     }
   }
 
-  private claimOnce(c: LabClaim): Promise<Row[]> {
+  /** The lab's rows; a purpose with a null value: its range has nothing free (then nothing was inserted). */
+  private claimOnce(c: LabClaim): Promise<{ purpose: string; value: string | null }[]> {
     const portCount = c.portMax - c.portMin + 1;
-    return this.prisma.$queryRaw<Row[]>`
+    return this.prisma.$queryRaw<{ purpose: string; value: string | null }[]>`
       WITH held AS (
         SELECT purpose, value FROM "Allocation" WHERE "labId" = ${c.labId}::uuid
       ),
@@ -107,15 +111,19 @@ export class AllocationRepository {
         UNION ALL SELECT ${Purpose.HttpdPort}::text, 'port', coalesce((SELECT value FROM held WHERE purpose = ${Purpose.HttpdPort}::text), (SELECT value FROM new_port))
       ),
       inserted AS (
+        -- All or nothing: a lab never holds part of its values because a range ran out.
         INSERT INTO "Allocation" (id, "hostId", kind, value, "labId", purpose)
         SELECT gen_random_uuid(), ${c.hostId}, w.kind::"AllocationKind", w.value, ${c.labId}::uuid, w.purpose
           FROM wanted w
-         WHERE w.value IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held h WHERE h.purpose = w.purpose)
+         WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.purpose = w.purpose)
+           AND NOT EXISTS (SELECT 1 FROM wanted n WHERE n.value IS NULL)
         RETURNING purpose, value
       )
       SELECT purpose, value FROM held
       UNION ALL
-      SELECT purpose, value FROM inserted`;
+      SELECT purpose, value FROM inserted
+      UNION ALL
+      SELECT purpose, NULL FROM wanted WHERE value IS NULL`;
   }
 
   /**
