@@ -1,6 +1,12 @@
-/** True when Prisma reports a unique constraint violation (P2002; from a raw query: P2010 with Postgres' 23505). */
+/**
+ * True when Prisma reports a unique constraint violation: P2002, or from a raw query
+ * P2010 with the driver adapter's cause (Postgres' 23505).
+ */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, meta } = error as { code?: string; meta?: { code?: string } };
-  return code === 'P2002' || (code === 'P2010' && meta?.code === '23505');
+  const { code, meta } = error as { code?: string; meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };
+  if (code === 'P2002') return true;
+  if (code !== 'P2010') return false;
+  const cause = meta?.driverAdapterError?.cause;
+  return meta?.code === '23505' || cause?.originalCode === '23505' || cause?.kind === 'UniqueConstraintViolation';
 }
