@@ -112,13 +112,15 @@ class Floor {
 
   static async create(stack: TestStack, gatewaySocket: string): Promise<Floor> {
     const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-    // The stack's own settings: same labels (swept by stack.stop), limits and console mount.
+    // The stack's own settings: same limits, console mount and test label (swept by
+    // stack.stop), but a deployment of its own, or the stack's reconciler would remove
+    // these objects of no lab it knows.
     const config = loadConfig({
       ...process.env,
       ADMIN_TOKEN: stack.adminToken,
       GATEWAY_SOCKET: gatewaySocket,
       LAB_LABELS: `netlabs.test=${stack.runId}`,
-      DEPLOYMENT_ID: `test-${stack.runId}`,
+      DEPLOYMENT_ID: `floor-${stack.runId}`,
     });
     // Subnets of their own (BENCH_FLOOR_POOL, default 10.251.0.0/16) that no network on the engine holds.
     const pool = new SubnetPool(process.env.BENCH_FLOOR_POOL ?? '10.251.0.0/16');
