@@ -22,7 +22,11 @@
 # dockerd starts (infra/setup.sh does it for the local engine).
 set -euo pipefail
 
-POOL="${LAB_SUBNET_POOL:-10.96.0.0/14}"
+# The lab pools to fence: 10.96.0.0/14 holds NetLabs' default pool (10.96.0.0/15) and the
+# tests' (10.98.0.0/15, infra/test.sh); a LAB_SUBNET_POOL set elsewhere is fenced as well.
+# LAB_FENCE_POOLS replaces the list.
+POOLS="${LAB_FENCE_POOLS:-10.96.0.0/14 ${LAB_SUBNET_POOL:-}}"
+POOLS="$(printf '%s\n' $POOLS | awk '!seen[$0]++' | tr '\n' ' ')"
 OUTBOUND="${LAB_OUTBOUND:-true}"
 BRIDGES="${LAB_BRIDGE_PATTERNS:-nlb+ chat+}"
 PRIVATE="10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 169.254.0.0/16"
@@ -36,18 +40,18 @@ jump() { iptables -C "$1" "${@:2}" 2>/dev/null || iptables -I "$1" 1 "${@:2}"; }
 chain NETLABS-INPUT
 iptables -A NETLABS-INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
 iptables -A NETLABS-INPUT -j DROP
-jump INPUT -s "$POOL" -j NETLABS-INPUT
+for pool in $POOLS; do jump INPUT -s "$pool" -j NETLABS-INPUT; done
 
 chain NETLABS-FORWARD
 iptables -A NETLABS-FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
-iptables -A NETLABS-FORWARD -d "$POOL" -j RETURN
+for pool in $POOLS; do iptables -A NETLABS-FORWARD -d "$pool" -j RETURN; done
 for net in $PRIVATE; do
   iptables -A NETLABS-FORWARD -d "$net" -j DROP
 done
 if [ "$OUTBOUND" = "false" ] || [ "$OUTBOUND" = "0" ]; then
   iptables -A NETLABS-FORWARD -j DROP
 fi
-jump DOCKER-USER -s "$POOL" -j NETLABS-FORWARD
+for pool in $POOLS; do jump DOCKER-USER -s "$pool" -j NETLABS-FORWARD; done
 
 ipv6="off in this kernel"
 if [ -e /proc/net/if_inet6 ]; then
@@ -61,4 +65,4 @@ if [ -e /proc/net/if_inet6 ]; then
   done
   ipv6="dropped from bridges $BRIDGES"
 fi
-echo "[isolation] lab pool $POOL fenced (outbound internet: $OUTBOUND; IPv6 $ipv6)"
+echo "[isolation] lab pools ${POOLS% } fenced (outbound internet: $OUTBOUND; IPv6 $ipv6)"

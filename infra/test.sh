@@ -15,7 +15,8 @@ fi
 source infra/local-images.env
 export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/netlabs_test}"
 # Tests get their own address and port ranges, inside the fenced pool (infra/isolation.sh),
-# so they never collide with labs of a NetLabs running on the same engine.
+# so they never collide with labs of a NetLabs running on the same engine: 10.98.0.0/15 is
+# outside NetLabs' default pool (10.96.0.0/15) and inside the fence (10.96.0.0/14).
 export LAB_SUBNET_POOL="${TEST_SUBNET_POOL:-10.98.0.0/15}"
 # Below the kernel's ephemeral range (32768-60999): a lab port must never be taken by an outgoing connection.
 export LAB_PORT_MIN="${TEST_PORT_MIN:-30000}" LAB_PORT_MAX="${TEST_PORT_MAX:-32767}"

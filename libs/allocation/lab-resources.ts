@@ -16,8 +16,10 @@ export const Purpose = {
  * one kernel as long as their pools differ: 10.96.4.0/24 -> nlb24580 / chat24580.
  */
 const subnetNumber = (subnet: string) => (ipToInt(subnet.split('/')[0]) >>> 8) & 0xffff;
-export const bridgeInterfaceName = (subnet: string) => `nlb${subnetNumber(subnet)}`;
-export const chatInterfaceName = (subnet: string) => `chat${subnetNumber(subnet)}`;
+/** The names' prefixes (AllocationRepository.claimLab derives the same names in SQL). */
+export const InterfacePrefix = { bridge: 'nlb', chat: 'chat' } as const;
+export const bridgeInterfaceName = (subnet: string) => `${InterfacePrefix.bridge}${subnetNumber(subnet)}`;
+export const chatInterfaceName = (subnet: string) => `${InterfacePrefix.chat}${subnetNumber(subnet)}`;
 
 /** The gateway NetLabs gives a /24 it creates: its first address. */
 export function firstHost(subnet: string): string {

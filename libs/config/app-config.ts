@@ -71,8 +71,13 @@ const schema = z.object({
     .default('netlabs/mypython2:1'),
   /** Whether a missing lab image may be pulled from its registry (false on offline machines). */
   LAB_IMAGE_PULL: bool.default('true'),
-  /** Subnets of every lab network are carved as /24s out of this pool, per Docker host. */
-  LAB_SUBNET_POOL: cidr.default('10.96.0.0/14'),
+  /**
+   * Subnets of every lab network are carved as /24s out of this pool, per Docker host.
+   * 10.96.0.0/15 by default; the tests use 10.98.0.0/15 (infra/test.sh), so a running
+   * NetLabs and a test run on one engine never want the same subnet. infra/isolation.sh
+   * fences 10.96.0.0/14, both of them.
+   */
+  LAB_SUBNET_POOL: cidr.default('10.96.0.0/15'),
   /**
    * `host`: subnets, bridge names and ports are unique per Docker host (hosts are separate
    * machines). `shared`: unique across all hosts, for several engines on one kernel.

@@ -2,21 +2,51 @@
  * Lab networks on one engine. Docker allows two networks with the same name, and
  * CheckDuplicate is only a best-effort check, so creation converges afterwards: of the
  * lab's networks with that name the oldest wins and the others are removed, by
- * whichever creator sees them. (With an explicit subnet, as ours always have, the
- * engine's IPAM usually refuses the second one first: "Pool overlaps". The loser then
- * waits for the winner's network to be listed and returns it.)
+ * whichever creator sees them.
+ *
+ * No fixed waits. A create that returned is listed at once (the engine stores the
+ * network before answering), so the happy path is one create and one list. Two creators
+ * of the same lab network always ask for the same subnet (the lab's allocation), and the
+ * engine's IPAM refuses the second one atomically ("Pool overlaps"): the loser then polls
+ * briefly until the winner's network is listed (the winner's pool is taken a little
+ * before its network is stored) and returns it. A refusal that a listed network of
+ * someone else explains (its subnet overlaps ours, or it has our bridge name) is an
+ * AddressClashError at once, for the caller to pick other values. What the old fixed
+ * 250 ms settle guarded against, two creators of one name with *different* subnets both
+ * succeeding, can only come from a student racing their own lab daemon; the later
+ * converger still removes the younger duplicate.
  */
 import type { Logger } from '@nestjs/common';
 import type Docker from 'dockerode';
 import { engineMessage, isNotFound, statusOf, toLayerError } from './docker-errors';
 import { toNetworkInfo } from './docker-mappers';
 import { belongsTo, engineName, isTpName, networkCreateOptions } from './docker-specs';
-import { DockerLayerError, LABEL_LAB, type LabScope, type NetworkInfo, type NetworkSpec } from './tenant-docker';
+import { AddressClashError, DockerLayerError, LABEL_LAB, type LabScope, type NetworkInfo, type NetworkSpec } from './tenant-docker';
 
-/** How long a creator waits before judging duplicates: a network can appear in lists a little after its Created time. */
-const SETTLE_MS = 250;
+/** Waits between checks after a refused create, while nothing listed explains the refusal (~0.6 s in all). */
+const REFUSED_RECHECK_MS = [0, 10, 20, 40, 80, 160, 320];
+
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** [first, last] IPv4 address of a CIDR as numbers; null when it is not an IPv4 CIDR. */
+function ipv4Range(cidr: string | undefined): [number, number] | null {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr ?? '');
+  if (!match) return null;
+  const bits = Number(match[5]);
+  if (bits > 32) return null;
+  const ip = match.slice(1, 5).reduce((acc, part) => acc * 256 + Number(part), 0);
+  const size = 2 ** (32 - bits);
+  const first = Math.floor(ip / size) * size;
+  return [first, first + size - 1];
+}
+
+export function subnetsOverlap(a: string | undefined, b: string | undefined): boolean {
+  const ra = ipv4Range(a);
+  const rb = ipv4Range(b);
+  return !!ra && !!rb && ra[0] <= rb[1] && rb[0] <= ra[1];
+}
 
 /** Oldest first; ties broken by id, so that every racer picks the same winner. */
 function byAge(a: Docker.NetworkInspectInfo, b: Docker.NetworkInspectInfo): number {
@@ -72,33 +102,64 @@ export class NetworkOps {
   }
 
   private async createOnce(scope: LabScope, spec: NetworkSpec, options: Docker.NetworkCreateOptions): Promise<NetworkInfo> {
-    const before = await this.own(scope, spec.name);
-    if (!before.own.length && before.foreign) {
-      throw new DockerLayerError('conflict', `network ${options.Name} already exists on this host and belongs to another lab`);
-    }
-    if (before.own.length) return this.converge(scope, spec);
+    let createdId: string;
     try {
-      const created = await this.docker.createNetwork(options);
-      this.logger.log(`created network ${created.id.slice(0, 12)} ${options.Name} (lab ${scope.labId}, ${spec.subnet}, ${spec.bridgeName})`);
+      createdId = (await this.docker.createNetwork(options)).id;
     } catch (err) {
-      // A concurrent creator of the same network makes ours fail: 409 when CheckDuplicate
-      // saw it, "Pool overlaps" when its IPAM pool was taken first (it may be listed a
-      // moment later). Converge on that network; anything else is a real clash.
-      for (let wait = 0; wait < 8; wait++) {
-        if ((await this.own(scope, spec.name)).own.length) return this.converge(scope, spec);
-        await sleep(SETTLE_MS);
-      }
-      const message = engineMessage(err);
-      if (statusOf(err) === 409 || /overlap|conflicts with network|already in use|already exists/i.test(message)) {
-        throw new DockerLayerError('conflict', `network ${spec.name} (${spec.subnet}, bridge ${spec.bridgeName}) clashes with an existing network: ${message}`);
-      }
-      throw toLayerError(this.hostId, `create network ${spec.name}`, err);
+      return this.afterRefusal(scope, spec, options, err);
     }
-    await sleep(SETTLE_MS);
-    return this.converge(scope, spec);
+    this.logger.log(`created network ${createdId.slice(0, 12)} ${options.Name} (lab ${scope.labId}, ${spec.subnet}, ${spec.bridgeName})`);
+    return this.converge(scope, spec, createdId);
   }
 
-  private async converge(scope: LabScope, spec: NetworkSpec): Promise<NetworkInfo> {
+  /**
+   * The engine refused our create. 409: CheckDuplicate saw a network of that name (ours:
+   * converge on it; another lab's: conflict). "Pool overlaps" / same bridge name: either a
+   * concurrent creator of this very network (listed a moment later: converge on it) or a
+   * network that is not this lab's holds the subnet or bridge name (AddressClashError).
+   */
+  private async afterRefusal(scope: LabScope, spec: NetworkSpec, options: Docker.NetworkCreateOptions, err: unknown): Promise<NetworkInfo> {
+    const message = engineMessage(err);
+    if (statusOf(err) !== 409 && !/overlap|conflicts with network|already in use|already exists/i.test(message)) {
+      throw toLayerError(this.hostId, `create network ${spec.name}`, err);
+    }
+    for (const wait of REFUSED_RECHECK_MS) {
+      if (wait) await sleep(wait);
+      const { own, foreign } = await this.own(scope, spec.name);
+      if (own.length) return this.converge(scope, spec);
+      if (foreign) throw new DockerLayerError('conflict', `network ${options.Name} already exists on this host and belongs to another lab`);
+      const holder = await this.holderOf(spec);
+      // Listed between our two calls: the concurrent creator of this very network.
+      if (holder?.Name === options.Name && belongsTo(holder.Labels, scope.labId)) return this.converge(scope, spec);
+      if (holder) {
+        throw new AddressClashError(
+          `network ${spec.name} (${spec.subnet}, bridge ${spec.bridgeName}) clashes with network ${holder.Name} (${holder.IPAM?.Config?.[0]?.Subnet ?? 'no subnet'}): ${message}`,
+          spec.subnet,
+          spec.bridgeName,
+        );
+      }
+    }
+    // Nothing listed explains it (a network being removed still holding its pool...): the
+    // caller picks other values either way.
+    throw new AddressClashError(`network ${spec.name} (${spec.subnet}, bridge ${spec.bridgeName}) clashes with an existing network: ${message}`, spec.subnet, spec.bridgeName);
+  }
+
+  /** A listed network that holds an address range overlapping the spec's subnet, or its bridge name. */
+  private async holderOf(spec: NetworkSpec): Promise<Docker.NetworkInspectInfo | undefined> {
+    const all = await this.call('list networks', () => this.docker.listNetworks());
+    return all.find(
+      (n) =>
+        (spec.bridgeName && n.Options?.[BRIDGE_NAME_OPTION] === spec.bridgeName) ||
+        (n.IPAM?.Config ?? []).some((c) => subnetsOverlap(c.Subnet, spec.subnet)),
+    );
+  }
+
+  /**
+   * Keeps the oldest of the lab's networks of that name and removes the others. `createdId`:
+   * the network this call just created, whose listing is then all we need to know of it
+   * (a fresh network has no containers) instead of inspecting it.
+   */
+  private async converge(scope: LabScope, spec: NetworkSpec, createdId?: string): Promise<NetworkInfo> {
     const { own } = await this.own(scope, spec.name);
     const [keep, ...extra] = own;
     if (!keep) throw new DockerLayerError('engine', `network ${spec.name} vanished while being created`);
@@ -106,7 +167,7 @@ export class NetworkOps {
       this.logger.warn(`removing duplicate network ${dup.Id.slice(0, 12)} ${dup.Name}, keeping ${keep.Id.slice(0, 12)}`);
       await this.removeById(dup.Id);
     }
-    const info = await this.inspectById(keep.Id, scope.prefix);
+    const info = keep.Id === createdId ? toNetworkInfo(keep, scope.prefix) : await this.inspectById(keep.Id, scope.prefix);
     if (!info) throw new DockerLayerError('engine', `network ${spec.name} vanished while being created`);
     if (info.subnet !== spec.subnet || info.bridgeName !== spec.bridgeName) {
       this.logger.warn(`network ${info.engineName} exists with ${info.subnet}/${info.bridgeName}, asked ${spec.subnet}/${spec.bridgeName}: kept as is`);

@@ -52,6 +52,13 @@ export interface DockerodeTenantDockerOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long ensureImage trusts having seen an image: a class of 30 then checks each image
+ * once, not 30 times. An image removed meanwhile makes the next create fail with "no such
+ * image", which forgets it, so the job's retry checks (and pulls) again.
+ */
+const IMAGE_SEEN_MS = 60_000;
+
 async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -77,6 +84,8 @@ export class DockerodeTenantDocker implements TenantDocker {
   private readonly networks: NetworkOps;
   private readonly diskQuota: DiskQuotaProbe;
   private readonly builds = new Map<string, Promise<void>>();
+  /** Images seen on this engine and when: ensureImage trusts a recent check (a create that misses one forgets it). */
+  private readonly imagesSeen = new Map<string, number>();
   private readonly labQueues = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -143,7 +152,10 @@ export class DockerodeTenantDocker implements TenantDocker {
   }
 
   async ensureImage(ref: string): Promise<void> {
+    const seen = this.imagesSeen.get(ref);
+    if (seen !== undefined && Date.now() - seen < IMAGE_SEEN_MS) return;
     if (await this.imageExists(ref)) {
+      this.imagesSeen.set(ref, Date.now());
       this.logger.debug(`image ${ref} present`);
       return;
     }
@@ -160,7 +172,10 @@ export class DockerodeTenantDocker implements TenantDocker {
       if (isUnreachable(err)) throw toLayerError(this.hostId, `pull ${pullRef}`, err);
       reason = engineMessage(err);
     }
-    if (await this.imageExists(ref)) return;
+    if (await this.imageExists(ref)) {
+      this.imagesSeen.set(ref, Date.now());
+      return;
+    }
     throw new DockerLayerError('image-missing', `image ${ref} is not on host ${this.hostId} and could not be pulled: ${reason}`);
   }
 
@@ -285,6 +300,7 @@ export class DockerodeTenantDocker implements TenantDocker {
       const message = engineMessage(err);
       if (statusOf(err) === 409) throw new DockerLayerError('conflict', `container ${spec.name} already exists in this lab`);
       if (statusOf(err) === 404 && /no such image/i.test(message)) {
+        this.imagesSeen.delete(spec.image);
         throw new DockerLayerError('image-missing', `image ${spec.image} is not on host ${this.hostId}: ${message}`);
       }
       throw toLayerError(this.hostId, `create container ${spec.name}`, err);
@@ -305,46 +321,58 @@ export class DockerodeTenantDocker implements TenantDocker {
     return this.toInfo(scope, await this.call(`inspect ${spec.name}`, () => container.inspect()));
   }
 
-  runConsole(scope: LabScope, spec: ConsoleSpec): Promise<ContainerInfo> {
-    return this.serial(`console:${scope.labId}`, () => this.ensureConsole(scope, spec));
+  runConsole(scope: LabScope, spec: ConsoleSpec, bridge?: NetworkInfo): Promise<ContainerInfo> {
+    return this.serial(`console:${scope.labId}`, () => this.ensureConsole(scope, spec, bridge));
   }
 
-  private async ensureConsole(scope: LabScope, spec: ConsoleSpec): Promise<ContainerInfo> {
-    const network = await this.networks.requireOwn(scope, DEFAULT_NETWORK);
-    const found = await this.findContainer(scope, CONSOLE);
-    if (found) {
-      const onBridge = Object.values(found.NetworkSettings?.Networks ?? {}).some((n) => n.NetworkID === network.Id);
-      // Same env: a rotated GATEWAY_SECRET or a moved socket gives the lab a console that works again.
-      const env = new Set(found.Config?.Env ?? []);
-      const current = found.Config?.Image === spec.image && Object.entries(spec.env).every(([k, v]) => env.has(`${k}=${v}`));
-      if (found.State?.Running && onBridge && current) return this.toInfo(scope, found);
-      this.logger.log(`console ${found.Id.slice(0, 12)} of lab ${scope.labId} is ${found.State?.Status}${onBridge ? '' : ', off the bridge'}${current ? '' : ', outdated'}: replacing it`);
-      await this.removeContainerById(found.Id);
-    }
+  /**
+   * Creates the console first and looks only when the name is taken (a retried job, the
+   * reconciler): a fresh lab costs create + start + inspect. `bridge`, when the caller
+   * has just created or converged the lab's network, spares looking it up again.
+   */
+  private async ensureConsole(scope: LabScope, spec: ConsoleSpec, bridge?: NetworkInfo): Promise<ContainerInfo> {
+    const network = bridge && bridge.name === DEFAULT_NETWORK && belongsTo(bridge.labels, scope.labId)
+      ? { Id: bridge.id, Name: bridge.engineName }
+      : await this.networks.requireOwn(scope, DEFAULT_NETWORK);
     const options = consoleCreateOptions(scope, spec, this.limits, network.Name);
-    let container: Docker.Container;
-    try {
-      container = await this.docker.createContainer(options);
-    } catch (err) {
-      const message = engineMessage(err);
-      if (statusOf(err) === 409) {
-        // Another worker created it meanwhile: theirs is as good as ours.
-        const theirs = await this.findContainer(scope, CONSOLE);
-        if (theirs) return this.toInfo(scope, theirs);
+    for (let attempt = 0; ; attempt++) {
+      let container: Docker.Container;
+      try {
+        container = await this.docker.createContainer(options);
+      } catch (err) {
+        const message = engineMessage(err);
+        if (statusOf(err) === 409 && attempt < 2) {
+          // The name is taken: keep that console when it is what we would create, else replace it.
+          const found = await this.findContainer(scope, CONSOLE);
+          if (found && this.consoleIsCurrent(scope, found, spec, network.Id)) return this.toInfo(scope, found);
+          if (found) await this.removeContainerById(found.Id);
+          continue;
+        }
+        if (statusOf(err) === 404 && /no such image/i.test(message)) {
+          this.imagesSeen.delete(spec.image);
+          throw new DockerLayerError('image-missing', `console image ${spec.image} is not on host ${this.hostId}: ${message}`);
+        }
+        throw toLayerError(this.hostId, 'create the console', err);
       }
-      if (statusOf(err) === 404 && /no such image/i.test(message)) {
-        throw new DockerLayerError('image-missing', `console image ${spec.image} is not on host ${this.hostId}: ${message}`);
+      this.logger.log(`created console ${container.id.slice(0, 12)} ${options.name} (lab ${scope.labId})`);
+      try {
+        await container.start();
+      } catch (err) {
+        await container.remove({ force: true, v: true }).catch(() => undefined);
+        throw toLayerError(this.hostId, 'start the console', err);
       }
-      throw toLayerError(this.hostId, 'create the console', err);
+      return this.toInfo(scope, await this.call('inspect the console', () => container.inspect()));
     }
-    this.logger.log(`created console ${container.id.slice(0, 12)} ${options.name} (lab ${scope.labId})`);
-    try {
-      await container.start();
-    } catch (err) {
-      await container.remove({ force: true, v: true }).catch(() => undefined);
-      throw toLayerError(this.hostId, 'start the console', err);
-    }
-    return this.toInfo(scope, await this.call('inspect the console', () => container.inspect()));
+  }
+
+  /** Running, on the lab's bridge, with the same image and env (a rotated GATEWAY_SECRET or a moved socket gives the lab a console that works again). */
+  private consoleIsCurrent(scope: LabScope, found: Docker.ContainerInspectInfo, spec: ConsoleSpec, networkId: string): boolean {
+    const onBridge = Object.values(found.NetworkSettings?.Networks ?? {}).some((n) => n.NetworkID === networkId);
+    const env = new Set(found.Config?.Env ?? []);
+    const current = found.Config?.Image === spec.image && Object.entries(spec.env).every(([k, v]) => env.has(`${k}=${v}`));
+    if (found.State?.Running && onBridge && current) return true;
+    this.logger.log(`console ${found.Id.slice(0, 12)} of lab ${scope.labId} is ${found.State?.Status}${onBridge ? '' : ', off the bridge'}${current ? '' : ', outdated'}: replacing it`);
+    return false;
   }
 
   async inspectContainer(scope: LabScope, name: string): Promise<ContainerInfo | null> {

@@ -202,6 +202,21 @@ export class DockerLayerError extends Error {
   }
 }
 
+/**
+ * createNetwork: a network that is not this lab's holds the asked subnet (or an
+ * overlapping one) or bridge name. The caller should pick other values rather than retry
+ * the same ones.
+ */
+export class AddressClashError extends DockerLayerError {
+  constructor(
+    message: string,
+    readonly subnet: string | undefined,
+    readonly bridgeName: string | undefined,
+  ) {
+    super('conflict', message);
+  }
+}
+
 export interface TenantDocker {
   readonly hostId: string;
   ping(): Promise<void>;
@@ -219,8 +234,9 @@ export interface TenantDocker {
   /**
    * Makes sure the lab's console runs on the lab's bridge: returns it when it does, else
    * (missing, stopped, on a network that is gone, another image or env) creates it anew.
+   * `bridge`: the lab's default network as createNetwork just returned it (saves a lookup).
    */
-  runConsole(scope: LabScope, spec: ConsoleSpec): Promise<ContainerInfo>;
+  runConsole(scope: LabScope, spec: ConsoleSpec, bridge?: NetworkInfo): Promise<ContainerInfo>;
   /** Creates and starts a container with the lab's labels and limits. Throws conflict if the name is taken. */
   runContainer(scope: LabScope, spec: ContainerSpec): Promise<ContainerInfo>;
   /** A container by TP name (or CONSOLE); null when absent or not the lab's. */

@@ -80,17 +80,28 @@ export class LabRepository {
     return this.prisma.lab.findMany({ where: { classId }, include: { student: true }, orderBy: { createdAt: 'asc' } });
   }
 
-  /** Places the lab on a host unless another job already moved it (compare-and-set on the previous host). */
-  async setHost(id: string, hostId: string, previous: string | null): Promise<void> {
-    await this.prisma.lab.updateMany({ where: { id, hostId: previous }, data: { hostId } });
+  /** What provisioning reads of a lab: one query, no relations. */
+  findForProvisioning(id: string) {
+    return this.prisma.lab.findUnique({ where: { id }, select: { id: true, classId: true, prefix: true, hostId: true, status: true } });
   }
 
-  /** Moves a lab to ready unless it was deleted meanwhile; returns whether it moved. */
+  /**
+   * Places the lab on a host unless another job already moved it (compare-and-set on the
+   * previous host); returns whether it moved. One statement (updateMany is three: BEGIN,
+   * UPDATE, COMMIT).
+   */
+  async setHost(id: string, hostId: string, previous: string | null): Promise<boolean> {
+    const count = await this.prisma.$executeRaw`
+      UPDATE "Lab" SET "hostId" = ${hostId}, "updatedAt" = now() AT TIME ZONE 'UTC'
+       WHERE id = ${id}::uuid AND "hostId" IS NOT DISTINCT FROM ${previous}::text`;
+    return count === 1;
+  }
+
+  /** Moves a lab to ready unless it was deleted meanwhile; returns whether it moved. One statement. */
   async markReady(id: string): Promise<boolean> {
-    const { count } = await this.prisma.lab.updateMany({
-      where: { id, status: LabStatus.provisioning },
-      data: { status: LabStatus.ready, readyAt: new Date(), failureReason: null },
-    });
+    const count = await this.prisma.$executeRaw`
+      UPDATE "Lab" SET status = 'ready', "readyAt" = now() AT TIME ZONE 'UTC', "failureReason" = NULL, "updatedAt" = now() AT TIME ZONE 'UTC'
+       WHERE id = ${id}::uuid AND status = 'provisioning'`;
     return count === 1;
   }
 

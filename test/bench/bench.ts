@@ -1,13 +1,14 @@
 /**
  * NetLabs benchmark (not a test): run with `npm run bench -- [labs=20] [verifiers=50] [gateway rounds=20]`
  * after `npm test` or `bash infra/setup.sh` (it needs the built dist/ and the stack).
- * `--only <name>[,<name>...]` runs some scenarios only: provision, verify, gateway.
+ * `--only <name>[,<name>...]` runs some scenarios only (all by default):
  *
- * 1. Provisioning: N labs through POST /classes, time from the POST to each lab `ready`,
- *    beside the same Docker work (one bridge network per lab with its subnet and bridge
- *    name, image checks) done with the plain `docker` CLI, same machine, same run.
- * 2. Verify round trips: V students verifying 1b at once beside the engine's floor (verify-bench.ts).
- * 3. The lab daemon: `docker ps`, `run -d`, `exec` through a lab's gateway vs the engine socket (gateway-bench.ts).
+ * - provision: cold provisioning beside its dockerode floor, one lab and a class of 30
+ *   (provision-bench.ts; rounds BENCH_PROVISION_RUNS, class BENCH_CLASS_SIZE).
+ * - cli: N labs through POST /classes beside the same network work done with the plain
+ *   `docker` CLI, same machine, same run.
+ * - verify: V students verifying 1b at once beside the engine's floor (verify-bench.ts).
+ * - gateway: `docker ps`, `run -d`, `exec` through a lab's daemon vs the engine socket (gateway-bench.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestStack } from '../support/stack';
 import { benchGateway } from './gateway-bench';
+import { benchProvision } from './provision-bench';
 import { summary } from './stats';
 import { benchVerify } from './verify-bench';
 
@@ -45,9 +47,12 @@ async function main(): Promise<void> {
   await stack.start();
   try {
     console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
-    let apiTimes: Awaited<ReturnType<typeof provisionThroughApi>> | undefined;
-    if (wants('provision') || wants('gateway')) apiTimes = await provisionThroughApi(stack, wants('provision') ? labs : 1);
     if (wants('provision')) {
+      await benchProvision(stack, { gatewaySocket: socketPath, runs: Number(process.env.BENCH_PROVISION_RUNS ?? 5), classSize: Number(process.env.BENCH_CLASS_SIZE ?? 30) });
+    }
+    let apiTimes: Awaited<ReturnType<typeof provisionThroughApi>> | undefined;
+    if (wants('cli') || wants('gateway')) apiTimes = await provisionThroughApi(stack, wants('cli') ? labs : 1);
+    if (wants('cli')) {
       const cliTimes = await provisionWithCli(stack.runId, labs);
       console.log(summary('POST /classes -> lab ready (NetLabs API)', apiTimes!.times));
       console.log(summary('same Docker work, plain docker CLI', cliTimes));

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { intToIp, ipToInt } from '../../../libs/allocation/address-pool';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
-import { CONSOLE_GATEWAY_DIR, type ConsoleSpec, type ContainerInfo, type LabScope } from '../../../libs/docker/tenant-docker';
+import { CONSOLE_GATEWAY_DIR, type ConsoleSpec, type ContainerInfo, type LabScope, type NetworkInfo } from '../../../libs/docker/tenant-docker';
 import { gatewaySecret, labCredential } from '../../../libs/gateway/credentials';
 import type { LabValues } from '../../../libs/labs/lab-values';
 
@@ -46,8 +46,9 @@ export class LabConsoleService {
     private readonly hosts: DockerHostPool,
   ) {}
 
-  async ensure(hostId: string, scope: LabScope, values: LabValues): Promise<ContainerInfo> {
-    const info = await this.hosts.get(hostId).runConsole(scope, consoleSpec(this.config, scope.labId, values));
+  /** `bridge`: the lab's default network when the caller has just created it (saves looking it up). */
+  async ensure(hostId: string, scope: LabScope, values: LabValues, bridge?: NetworkInfo): Promise<ContainerInfo> {
+    const info = await this.hosts.get(hostId).runConsole(scope, consoleSpec(this.config, scope.labId, values), bridge);
     this.logger.debug(`lab ${scope.labId}: console ${info.id.slice(0, 12)} running`);
     return info;
   }

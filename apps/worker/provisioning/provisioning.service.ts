@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
-import { DEFAULT_NETWORK, DockerLayerError } from '../../../libs/docker/tenant-docker';
+import { AddressClashError, DEFAULT_NETWORK, DockerLayerError, type NetworkInfo } from '../../../libs/docker/tenant-docker';
 import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { type JobResults, JobName, PermanentJobError } from '../../../libs/queue/jobs';
@@ -11,6 +11,9 @@ import { LabConsoleService } from './lab-console.service';
 import { scopeOf } from '../../../libs/docker/lab-scope';
 
 type ProvisionResult = JobResults[JobName.ProvisionLab];
+
+/** Subnets one job tries after the engine refused one for a clash; then the job's retry (with backoff) goes on. */
+const MAX_CLASHES_PER_JOB = 3;
 
 /**
  * Brings a lab from `provisioning` to `ready`: a host, its allocations, its own bridge
@@ -34,43 +37,58 @@ export class ProvisioningService {
   /**
    * @param beforeReady runs once everything exists, before the lab is marked ready
    *   (a reset replays the student's passed steps there).
+   *
+   * What one job costs on a fresh lab: 5 SQL statements (load the lab, host records,
+   * place it, claim its values, mark it ready) and 5 engine calls (create the network,
+   * list it, create, start and inspect the console), plus a ping and image checks once per
+   * few seconds per host. No fixed waits (test/bench/provision-trace.ts shows a job).
    */
   async provision(labId: string, beforeReady?: () => Promise<void>): Promise<ProvisionResult> {
-    const lab = await this.labs.findById(labId);
+    const lab = await this.labs.findForProvisioning(labId);
     if (!lab || lab.status !== LabStatus.provisioning) {
       return { outcome: 'skipped', reason: lab ? `lab is ${lab.status}` : 'lab not found' };
     }
-    if (!lab.hostId || (await this.placement.isDown(lab.hostId))) {
-      // New lab, or a reset lab whose host was lost: place it (again) and forget the old host's allocations.
-      await this.allocations.releaseLab(labId);
-      await this.labs.setHost(labId, await this.placement.choose(), lab.hostId);
-    }
-    const hostId = (await this.labs.findById(labId))!.hostId!;
+    const hostId = await this.place(lab);
     const docker = this.hosts.get(hostId);
     const scope = scopeOf(lab, this.config);
 
-    const values = await this.allocator.allocate(labId, hostId);
+    let values = await this.allocator.allocate(labId, hostId);
     // allSettled, not all: a failure must not leave a create still running behind the clean-up.
-    const results = await Promise.allSettled([
-      docker.createNetwork(scope, {
-        name: DEFAULT_NETWORK,
-        subnet: values.bridgeSubnet,
-        gateway: values.bridgeGateway,
-        bridgeName: values.bridgeInterface,
-      }),
+    const images = Promise.allSettled([
       this.ensureImage(hostId, this.config.LAB_IMAGE_HTTPD),
       this.ensureImage(hostId, this.config.LAB_IMAGE_UBUNTU),
       this.ensureImage(hostId, this.config.LAB_IMAGE_CONSOLE),
     ]);
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    let bridge: NetworkInfo | undefined;
+    const failures: unknown[] = [];
+    for (let clashes = 1; ; clashes++) {
+      try {
+        bridge = await docker.createNetwork(scope, { name: DEFAULT_NETWORK, subnet: values.bridgeSubnet, gateway: values.bridgeGateway, bridgeName: values.bridgeInterface });
+        break;
+      } catch (error) {
+        if (!(error instanceof AddressClashError)) {
+          failures.push(error);
+          break;
+        }
+        // Something NetLabs does not allocate holds that subnet or bridge name on the
+        // engine: skip it from now on (every lab), and take other values at once.
+        this.logger.warn(`lab ${labId}: ${error.message}; subnet ${values.bridgeSubnet} blocked, picking another`);
+        await this.allocator.recordClash(labId, hostId, values.bridgeSubnet, error.message);
+        if (clashes >= MAX_CLASHES_PER_JOB) {
+          failures.push(error);
+          break;
+        }
+        values = await this.allocator.allocate(labId, hostId);
+      }
+    }
+    for (const result of await images) if (result.status === 'rejected') failures.push(result.reason);
     if (failures.some((f) => f instanceof DockerLayerError && f.kind === 'conflict')) {
-      // Something NetLabs does not know holds that subnet or bridge name on the engine:
-      // let the retry claim other values rather than run into the same wall.
+      // Let the retry claim other values rather than run into the same wall.
       await this.allocations.releaseLab(labId);
     }
     if (failures.length) throw failures.find((f) => f instanceof PermanentJobError) ?? failures[0];
     // The student starts from the console: the lab is not ready without it.
-    await this.consoles.ensure(hostId, scope, values);
+    await this.consoles.ensure(hostId, scope, values, bridge);
 
     if (beforeReady) await beforeReady();
     if (await this.labs.markReady(labId)) {
@@ -82,10 +100,25 @@ export class ProvisioningService {
     return { outcome: 'skipped', reason: 'lab was deleted during provisioning' };
   }
 
+  /**
+   * The lab's host: the one it has, unless that host is down (a reset lab whose host was
+   * lost: place it again and forget the old host's allocations); a new lab is placed.
+   */
+  private async place(lab: { id: string; hostId: string | null }): Promise<string> {
+    if (lab.hostId && !(await this.placement.isDown(lab.hostId))) return lab.hostId;
+    if (lab.hostId) await this.allocations.releaseLab(lab.id);
+    const chosen = await this.placement.choose();
+    if (await this.labs.setHost(lab.id, chosen, lab.hostId)) return chosen;
+    // Another job placed it meanwhile: follow that one.
+    const placed = (await this.labs.findForProvisioning(lab.id))?.hostId;
+    if (!placed) throw new Error(`lab ${lab.id} lost its host while being placed`);
+    return placed;
+  }
+
   /** Called when the job will not be retried: nothing the lab created is left behind. */
   async fail(labId: string, error: unknown): Promise<ProvisionResult> {
     const reason = error instanceof Error ? error.message : String(error);
-    const lab = await this.labs.findById(labId);
+    const lab = await this.labs.findForProvisioning(labId);
     if (lab?.hostId) await this.cleanUp(labId, lab.hostId, scopeOf(lab, this.config));
     else await this.allocations.releaseLab(labId);
     await this.labs.markFailed(labId, reason);
