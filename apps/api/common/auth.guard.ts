@@ -4,8 +4,8 @@ import type { Request } from 'express';
 import type { Actor } from './actor';
 import { TokenResolver } from './token-resolver';
 
-const PUBLIC = 'netlabs:public';
-const ADMIN_ONLY = 'netlabs:admin-only';
+export const PUBLIC = 'netlabs:public';
+export const ADMIN_ONLY = 'netlabs:admin-only';
 /** Marks a route that needs no token (health, the student page's static files). */
 export const Public = () => SetMetadata(PUBLIC, true);
 /** Marks a route (or controller) only the instructor/LMS token may call: 403 for students. */
