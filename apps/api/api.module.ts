@@ -25,6 +25,9 @@ import { LabsController } from './labs/labs.controller';
 import { LabsService } from './labs/labs.service';
 import { StudentPageModule } from './student-page/student-page.module';
 import { TerminalsModule } from './terminals/terminals.module';
+import { MetricsModule } from '../../libs/metrics/metrics.module';
+import { ApiMetricsModule } from './metrics/api-metrics.module';
+import { DocsModule } from './docs/docs.module';
 
 @Module({
   imports: [
@@ -43,6 +46,9 @@ import { TerminalsModule } from './terminals/terminals.module';
       inject: [APP_CONFIG, RateLimitStore],
       useFactory: (config: AppConfig, store: RateLimitStore) => rateLimitOptions(config, store),
     }),
+    MetricsModule.forProcess('api'),
+    ApiMetricsModule,
+    DocsModule,
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController],
   providers: [
