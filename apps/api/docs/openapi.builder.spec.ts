@@ -42,6 +42,13 @@ describe('buildOpenApi', () => {
     expect(op.security).toEqual([{ bearer: [] }]);
   });
 
+  it('a body that may be left out ({} is valid) is not required', () => {
+    const route = (body: RouteDoc['body']): RouteDoc => ({ method: 'POST', path: '/x', access: 'token', doc: { summary: 'x' }, params: [], query: [], body });
+    const sut = (body: RouteDoc['body']) => (buildOpenApi([route(body)], INFO) as { paths: Record<string, Record<string, { requestBody: { required: boolean } }>> }).paths['/x'].post.requestBody.required;
+    expect(sut(resetLabSchema)).toBe(false);
+    expect(sut(createClassSchema)).toBe(true);
+  });
+
   it('a public route asks for no token and lists no auth errors', () => {
     const route: RouteDoc = { method: 'GET', path: '/health', access: 'public', doc: { summary: 'health' }, params: [], query: [] };
     const sut = buildOpenApi([route], INFO) as { paths: Record<string, Record<string, { responses: Record<string, unknown>; security: unknown[] }>> };

@@ -87,7 +87,8 @@ function operation(route: RouteDoc): Json {
   };
   if (doc.description) result.description = doc.description;
   if (route.access === 'admin') result.description = [doc.description, 'Admin token only.'].filter(Boolean).join('\n\n');
-  if (route.body) result.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } };
+  // ZodBodyPipe reads a missing body as {}: a body is required only when {} would be refused.
+  if (route.body) result.requestBody = { required: !route.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(route.body) } } };
   return result;
 }
 

@@ -43,7 +43,10 @@ export class QueueBoard implements OnModuleInit {
       serverAdapter: server,
       options: { uiConfig: { boardTitle: 'NetLabs queues' } },
     });
-    externalLinksOut(server.getRouter() as ViewEngineHost);
+    const board = server.getRouter() as ViewEngineHost & { disable(setting: string): void };
+    // bull-board is an Express app of its own: it would say what the server runs on (create-api.ts).
+    board.disable('x-powered-by');
+    externalLinksOut(board);
     const app = this.adapterHost.httpAdapter.getInstance<{ use(path: string, ...handlers: unknown[]): void }>();
     app.use(BOARD_PATH, (req: Request, res: Response, next: NextFunction) => this.admit(req, res, next), server.getRouter());
   }
