@@ -28,6 +28,9 @@ import { LabsService } from './labs/labs.service';
 import { StudentPageModule } from './student-page/student-page.module';
 import { TerminalsModule } from './terminals/terminals.module';
 import { DashboardPageModule } from './dashboard/dashboard-page.module';
+import { MetricsModule } from '../../libs/metrics/metrics.module';
+import { ApiMetricsModule } from './metrics/api-metrics.module';
+import { DocsModule } from './docs/docs.module';
 
 @Module({
   imports: [
@@ -47,6 +50,9 @@ import { DashboardPageModule } from './dashboard/dashboard-page.module';
       inject: [APP_CONFIG, RateLimitStore],
       useFactory: (config: AppConfig, store: RateLimitStore) => rateLimitOptions(config, store),
     }),
+    MetricsModule.forProcess('api'),
+    ApiMetricsModule,
+    DocsModule,
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController],
   providers: [

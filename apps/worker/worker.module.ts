@@ -4,6 +4,9 @@ import { DockerModule } from '../../libs/docker/docker.module';
 import { LabsModule } from '../../libs/labs/labs.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
+import { MetricsModule } from '../../libs/metrics/metrics.module';
+import { JobMetricsService } from './metrics/job-metrics.service';
+import { WorkerMetricsServer } from './metrics/worker-metrics.server';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ReaperService } from './maintenance/reaper.service';
 import { LabGuardService } from './maintenance/lab-guard.service';
@@ -21,7 +24,7 @@ import { StepsService } from './steps/steps.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
-  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule],
+  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker')],
   providers: [
     HostPlacementService,
     LabAllocatorService,
@@ -37,6 +40,8 @@ import { StepsService } from './steps/steps.service';
     ReconcilerService,
     LabGuardService,
     MaintenanceProcessor,
+    JobMetricsService,
+    WorkerMetricsServer,
   ],
 })
 export class WorkerModule {}

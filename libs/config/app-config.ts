@@ -167,6 +167,10 @@ const schema = z.object({
   GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Images a lab may own (docker build, commit, tag). */
   LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
+  /** The worker's Prometheus endpoint (GET /metrics, admin token); unset: the worker serves none. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Minutes the admin cookie of the queue board (/admin/queues) lasts. */
+  ADMIN_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
 });
 
 /** LAB_PUBLISH_ADDRESS is always set once loaded (derived from LAB_PUBLIC_HOST when absent). */

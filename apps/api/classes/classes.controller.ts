@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nest
 import type { Response } from 'express';
 import type { Actor } from '../common/actor';
 import { AdminOnly, CurrentActor, InstructorsToo } from '../common/auth.guard';
+import { ApiDoc } from '../docs/api-doc';
 import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
 import { type CreateClassBody, createClassSchema } from './class.schemas';
@@ -12,22 +13,26 @@ import { ClassesService } from './classes.service';
 export class ClassesController {
   constructor(private readonly classes: ClassesService) {}
 
+  @ApiDoc({ summary: 'Create a class: one lab per student, provisioned in the background', responses: { 201: 'The class; per lab its id, status, student token and page url (each token shown once)' } })
   @Post()
   create(@Body(new ZodBodyPipe(createClassSchema)) body: CreateClassBody) {
     return this.classes.create(body);
   }
 
+  @ApiDoc({ summary: 'Every live class, with its labs counted by status', responses: { 200: 'The classes' } })
   @Get()
   list() {
     return this.classes.list();
   }
 
+  @ApiDoc({ summary: 'A class and its labs (status of each)', responses: { 200: 'The class', 404: 'No such class' } })
   @Get(':id')
   @InstructorsToo()
   get(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string) {
     return this.classes.get(actor, id);
   }
 
+  @ApiDoc({ summary: 'Progress grid: per student, each step passed / failed / pending, how it was passed, score', responses: { 200: 'The grid', 404: 'No such class' } })
   @Get(':id/progress')
   @InstructorsToo()
   progress(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string) {
@@ -44,6 +49,7 @@ export class ClassesController {
     return csv.body;
   }
 
+  @ApiDoc({ summary: 'Delete a class: every lab is torn down (idempotent: the first deletedAt)', responses: { 202: '{deletedAt, labs}', 404: 'No such class' } })
   @Delete(':id')
   @HttpCode(202)
   remove(@Param('id', new UuidPipe()) id: string) {

@@ -4,9 +4,9 @@ import type { Request } from 'express';
 import type { Actor } from './actor';
 import { TokenResolver } from './token-resolver';
 
-const PUBLIC = 'netlabs:public';
-const ADMIN_ONLY = 'netlabs:admin-only';
-const INSTRUCTORS_TOO = 'netlabs:instructors-too';
+export const PUBLIC = 'netlabs:public';
+export const ADMIN_ONLY = 'netlabs:admin-only';
+export const INSTRUCTORS_TOO = 'netlabs:instructors-too';
 /** Marks a route that needs no token (health, the student page's static files). */
 export const Public = () => SetMetadata(PUBLIC, true);
 /** Marks a route (or controller) only the instructor/LMS token may call: 403 for students. */

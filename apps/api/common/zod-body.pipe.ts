@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 
 /** Validates a body with a zod schema; the 400 message names each bad field. */
 export class ZodBodyPipe<T> implements PipeTransform<unknown, T> {
-  constructor(private readonly schema: ZodType<T>) {}
+  constructor(readonly schema: ZodType<T>) {}
 
   transform(value: unknown): T {
     const parsed = this.schema.safeParse(value ?? {});

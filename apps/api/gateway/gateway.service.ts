@@ -37,6 +37,11 @@ export class GatewayService implements GatewayLabs, OnApplicationBootstrap, OnAp
     await this.server.listen();
   }
 
+  /** Open connections to the lab daemon of this API process (metrics). */
+  async connections(): Promise<number> {
+    return (await this.server?.connections()) ?? 0;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.server?.close();
   }

@@ -1,4 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { ApiDoc } from '../docs/api-doc';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { langSchema } from './lab.schemas';
 
@@ -6,6 +7,7 @@ import { langSchema } from './lab.schemas';
 export class LabDefinitionsController {
   constructor(private readonly catalogue: LabCatalogue) {}
 
+  @ApiDoc({ summary: 'Lab definitions: id, title, steps (id, title, kind)', query: { lang: langSchema } })
   @Get()
   list(@Query('lang') lang?: string) {
     const l = langSchema.parse(lang) ?? 'fr';

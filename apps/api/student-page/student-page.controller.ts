@@ -1,4 +1,5 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiDoc } from '../docs/api-doc';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../common/auth.guard';
@@ -31,16 +32,19 @@ export const CSP = [
 // their limits. 'per-token' is the throttler's name (common/rate-limit.ts).
 @SkipThrottle({ 'per-token': true })
 export class StudentPageController {
+  @ApiDoc({ summary: 'The student page: lab id and token, then the lab', tag: 'student page', responses: { 200: { description: 'HTML', contentType: 'text/html' } } })
   @Get()
   landing(@Res() res: Response) {
     this.page(res, pageFile('landing.html'));
   }
 
+  @ApiDoc({ summary: "A student's lab page (the token travels in the url fragment #token=, never sent)", tag: 'student page', responses: { 200: { description: 'HTML', contentType: 'text/html' } } })
   @Get('labs/:id/page')
   labPage(@Param('id', new UuidPipe()) _id: string, @Res() res: Response) {
     this.page(res, pageFile('lab-page.html'));
   }
 
+  @ApiDoc({ summary: "The student page's scripts and styles (xterm.js from node_modules)", tag: 'student page', responses: { 200: 'The file', 404: 'No such asset' } })
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response) {
     const asset = assets().get(name);

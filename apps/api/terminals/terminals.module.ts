@@ -15,5 +15,6 @@ import { TerminalsService } from './terminals.service';
   controllers: [TerminalsController],
   // AuthModule's TokenResolver: the upgrade checks tokens outside Nest's guards, under the same limits.
   providers: [TerminalRegistry, TerminalsService, TerminalGateway, TerminalAccessWatch],
+  exports: [TerminalRegistry],
 })
 export class TerminalsModule {}

@@ -65,6 +65,11 @@ export class GatewayServer {
     this.logger.log(`lab daemon listening on unix://${path}`);
   }
 
+  /** Open connections from lab consoles (streams such as `logs -f` or `exec -it` included): for metrics. */
+  connections(): Promise<number> {
+    return new Promise((resolve) => this.server.getConnections((_error, count) => resolve(count ?? 0)));
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
