@@ -39,6 +39,7 @@ export class ClassesController {
     return this.classes.progress(actor, id);
   }
 
+  @ApiDoc({ summary: 'The progress grid as CSV (one row per student; per step its state and attempts)', responses: { 200: { description: 'CSV', contentType: 'text/csv' }, 404: 'No such class' } })
   @Get(':id/progress.csv')
   @InstructorsToo()
   async progressCsv(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Res({ passthrough: true }) res: Response) {

@@ -4,6 +4,7 @@ import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../common/auth.guard';
+import { ApiDoc } from '../docs/api-doc';
 import { CSP } from '../student-page/student-page.controller';
 
 const TYPES = { html: 'text/html; charset=utf-8', css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' } as const;
@@ -26,6 +27,7 @@ const ASSETS = new Map<string, string>([
 @Public()
 @SkipThrottle({ 'per-token': true })
 export class DashboardPageController {
+  @ApiDoc({ summary: 'The instructor dashboard (admin token or a dashboard link in the url fragment, never sent)', tag: 'dashboard', responses: { 200: { description: 'HTML', contentType: 'text/html' } } })
   @Get()
   page(@Res() res: Response) {
     res.setHeader('Content-Type', TYPES.html);
@@ -36,6 +38,7 @@ export class DashboardPageController {
     this.send(res, 'dashboard.html');
   }
 
+  @ApiDoc({ summary: "The dashboard's scripts and styles", tag: 'dashboard', responses: { 200: 'The file', 404: 'No such asset' } })
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response) {
     const type = ASSETS.get(name);
