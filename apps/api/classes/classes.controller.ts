@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Sse } from '@nestjs/common';
 import { AdminOnly } from '../common/auth.guard';
 import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
@@ -18,6 +18,12 @@ export class ClassesController {
   @Get(':id')
   get(@Param('id', new UuidPipe()) id: string) {
     return this.classes.get(id);
+  }
+
+  /** text/event-stream: each lab as it becomes ready or failed, then `settled` when none is provisioning. */
+  @Sse(':id/events')
+  events(@Param('id', new UuidPipe()) id: string) {
+    return this.classes.progressEvents(id);
   }
 
   @Get(':id/progress')
