@@ -52,6 +52,10 @@ export class ClassRepository {
     });
   }
 
+  async exists(id: string): Promise<boolean> {
+    return (await this.prisma.class.count({ where: { id } })) === 1;
+  }
+
   findById(id: string) {
     return this.prisma.class.findFirst({
       where: { id },

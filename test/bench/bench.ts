@@ -7,6 +7,9 @@
  *    name, image checks) done with the plain `docker` CLI, same machine, same run.
  * 2. Verify round trips: V students verifying a step at once, p50/p95 of the HTTP round trip.
  * 3. The lab daemon: `docker ps`, `run -d`, `exec` through a lab's gateway vs the engine socket (gateway-bench.ts).
+ * 4. Teardown: a class of 50 labs with all TP containers, DELETE /classes vs `docker rm -f` + `network rm` (teardown-bench.ts).
+ *
+ * `--only teardown` runs the teardown scenario alone; `--teardown-labs N` (default 50).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,14 +18,28 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestStack } from '../support/stack';
 import { benchGateway } from './gateway-bench';
+import { benchTeardown } from './teardown-bench';
 import { summary } from './stats';
 
 const run = promisify(execFile);
 
+/** `--name value` options out of argv; what is left are the positional arguments. */
+function options(argv: string[]): { positional: string[]; named: Map<string, string> } {
+  const named = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--')) named.set(argv[i].slice(2), argv[++i] ?? '');
+    else positional.push(argv[i]);
+  }
+  return { positional, named };
+}
+
 async function main(): Promise<void> {
-  const labs = Number(process.argv[2] ?? 20);
-  const verifiers = Number(process.argv[3] ?? 20);
-  const gatewayRounds = Number(process.argv[4] ?? 20);
+  const { positional, named } = options(process.argv.slice(2));
+  const only = named.get('only');
+  const labs = Number(positional[0] ?? 20);
+  const verifiers = Number(positional[1] ?? 20);
+  const gatewayRounds = Number(positional[2] ?? 20);
   process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
   process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
   process.env.LAB_IMAGE_PULL ??= 'false';
@@ -33,6 +50,7 @@ async function main(): Promise<void> {
   const stack = new TestStack({ GATEWAY_SOCKET: socketPath });
   await stack.start();
   try {
+    if (only === 'teardown') return await benchTeardown(stack, Number(named.get('teardown-labs') ?? 50));
     console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
     const apiTimes = await provisionThroughApi(stack, labs);
     const cliTimes = await provisionWithCli(stack.runId, labs);
@@ -43,6 +61,7 @@ async function main(): Promise<void> {
     await benchGateway(stack, socketPath, apiTimes.labs[0].id, gatewayRounds);
     await stack.request('DELETE', `/classes/${apiTimes.classId}`);
     await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
+    if (!only) await benchTeardown(stack, Number(named.get('teardown-labs') ?? 50));
   } finally {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Sse } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Sse, UseGuards } from '@nestjs/common';
 import { AdminOnly } from '../common/auth.guard';
 import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
 import { type CreateClassBody, createClassSchema } from './class.schemas';
 import { ClassesService } from './classes.service';
+import { KnownClassGuard } from './known-class.guard';
 
 @Controller('classes')
 @AdminOnly()
@@ -22,6 +23,7 @@ export class ClassesController {
 
   /** text/event-stream: each lab as it becomes ready or failed, then `settled` when none is provisioning. */
   @Sse(':id/events')
+  @UseGuards(KnownClassGuard)
   events(@Param('id', new UuidPipe()) id: string) {
     return this.classes.progressEvents(id);
   }

@@ -102,10 +102,8 @@ export class ClassesService {
     };
   }
 
-  /** Server-sent events of the class's provisioning (see class-progress.ts); 404 for an unknown class. */
-  async progressEvents(id: string) {
-    const labs = await this.labs.statusesByClass(id);
-    if (!labs.length && !(await this.classes.findById(id))) throw new NotFoundException(`class ${id} not found`);
+  /** Server-sent events of the class's provisioning (see class-progress.ts); the route's guard answers 404 for an unknown class. */
+  progressEvents(id: string) {
     return classProgressStream(id, {
       statuses: () => this.labs.statusesByClass(id),
       subscribe: (handler) => this.events.subscribe(handler),
