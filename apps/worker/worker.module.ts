@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
+import { EventsModule } from '../../libs/events/events.module';
 import { LabsModule } from '../../libs/labs/labs.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
@@ -24,7 +25,7 @@ import { StepsService } from './steps/steps.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
-  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker')],
+  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule],
   providers: [
     HostPlacementService,
     LabAllocatorService,

@@ -21,6 +21,7 @@ import type Docker from 'dockerode';
 import { engineMessage, isNotFound, statusOf, toLayerError } from './docker-errors';
 import { toNetworkInfo } from './docker-mappers';
 import { belongsTo, engineName, isTpName, networkCreateOptions } from './docker-specs';
+import { DEFAULT_REMOVAL_PAUSES_MS, type RefusableNetwork, type RemovalOutcome, removeRefusableNetwork } from './network-removal';
 import { AddressClashError, DockerLayerError, LABEL_LAB, type LabScope, type NetworkInfo, type NetworkSpec } from './tenant-docker';
 
 /** Waits between checks after a refused create, while nothing listed explains the refusal (~0.6 s in all). */
@@ -239,25 +240,44 @@ export class NetworkOps {
 
   /**
    * Removes a network whatever is attached (teardown): endpoints of containers that are
-   * not the lab's would otherwise block it forever. False when it was already gone.
+   * not the lab's would otherwise block it forever. False when it was already gone;
+   * throws when the engine keeps refusing (see removeLeaking for the teardown's way).
    */
   async removeById(id: string): Promise<boolean> {
+    const result = await this.removeLeaking(id);
+    if (result.outcome === 'leaked') throw new DockerLayerError('conflict', `network ${id.slice(0, 12)} cannot be removed: ${result.reason}`);
+    return result.outcome === 'removed';
+  }
+
+  /**
+   * Removes a network, force-disconnecting what the engine still lists and retrying
+   * (network-removal.ts); reports it leaked when the engine keeps refusing.
+   */
+  removeLeaking(id: string, pausesMs = DEFAULT_REMOVAL_PAUSES_MS): Promise<RemovalOutcome> {
     const network = this.docker.getNetwork(id);
-    for (let attempt = 0; ; attempt++) {
-      try {
+    const short = id.slice(0, 12);
+    const refusable: RefusableNetwork = {
+      remove: async () => {
         await network.remove();
-        this.logger.log(`removed network ${id.slice(0, 12)}`);
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        const inUse = statusOf(err) === 403 || /active endpoints/i.test(engineMessage(err));
-        if (!inUse || attempt >= 2) throw toLayerError(this.hostId, `remove network ${id.slice(0, 12)}`, err);
-        const info = await network.inspect().catch(() => null);
-        for (const containerId of Object.keys(info?.Containers ?? {})) {
-          this.logger.warn(`disconnecting ${containerId.slice(0, 12)} from network ${id.slice(0, 12)} to remove it`);
-          await network.disconnect({ Container: containerId, Force: true }).catch(() => undefined);
-        }
-      }
-    }
+        this.logger.log(`removed network ${short}`);
+      },
+      endpoints: async () => {
+        const info = (await network.inspect()) as Docker.NetworkInspectInfo;
+        return Object.entries(info.Containers ?? {}).map(([key, c]) => ({ key, name: c.Name ?? key }));
+      },
+      disconnect: (target) => network.disconnect({ Container: target, Force: true }),
+    };
+    return removeRefusableNetwork(refusable, {
+      pausesMs,
+      classify: (err) => (isNotFound(err) ? 'gone' : statusOf(err) === 403 || /active endpoints/i.test(engineMessage(err)) ? 'in-use' : 'other'),
+      describe: engineMessage,
+      sleep,
+      onDisconnect: (endpoint, err) =>
+        err
+          ? this.logger.warn(`could not disconnect ${endpoint.name} from network ${short}: ${engineMessage(err)}`)
+          : this.logger.warn(`disconnected ${endpoint.name} (${endpoint.key.slice(0, 12)}) from network ${short} to remove it`),
+    }).catch((err: unknown) => {
+      throw toLayerError(this.hostId, `remove network ${short}`, err);
+    });
   }
 }

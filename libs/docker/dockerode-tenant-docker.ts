@@ -30,11 +30,12 @@ import {
   type ContainerUsage,
   type ExecOptions,
   type ExecResult,
+  type LabRef,
+  type LabRemoval,
   type LabScope,
   type NetworkInfo,
   type NetworkSpec,
   type OwnedObject,
-  type RemovedCount,
   type TenantDocker,
   type TerminalStream,
 } from './tenant-docker';
@@ -58,6 +59,27 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * image", which forgets it, so the job's retry checks (and pulls) again.
  */
 const IMAGE_SEEN_MS = 60_000;
+
+/**
+ * Engine calls a teardown has in flight at once. The docker CLI removes up to 50
+ * containers per command in parallel; a class's teardown sends one host every container
+ * of every lab, so it gets the same kind of fan-out, bounded.
+ */
+const TEARDOWN_PARALLEL = 64;
+
+/** Runs `fn` on every item, `limit` at a time; waits for all, then throws the first failure. */
+async function settleAll<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await fn(item).catch((err: unknown) => void failures.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failures.length) throw failures[0];
+}
 
 async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -456,42 +478,73 @@ export class DockerodeTenantDocker implements TenantDocker {
     return this.call(`terminal in ${name}`, () => openTerminal(this.docker, this.docker.getContainer(info.Id), size, this.logger));
   }
 
-  async removeLab(scope: Pick<LabScope, 'labId'> & { prefix?: string }): Promise<RemovedCount> {
-    const filters = { label: [`${LABEL_LAB}=${scope.labId}`] };
-    const containers = await this.call('list containers', () => this.docker.listContainers({ all: true, filters }));
-    const removedContainers = await Promise.all(containers.map((c) => this.removeContainerById(c.Id)));
-    const networks = await this.call('list networks', () => this.docker.listNetworks({ filters }));
-    let removedNetworks = 0;
-    for (const n of networks) {
-      if (await this.networks.removeById(n.Id)) removedNetworks++;
-    }
-    const images = await this.removeLabImages(scope);
-    const removed = { containers: removedContainers.filter(Boolean).length, networks: removedNetworks };
-    this.logger.log(`removed lab ${scope.labId}: ${removed.containers} containers, ${removed.networks} networks, ${images} image tags`);
-    return removed;
+  async removeLab(scope: LabRef): Promise<LabRemoval> {
+    return (await this.removeLabs([scope]))[0];
   }
 
   /**
-   * The tags a lab made through its daemon (build, commit, tag): they live under its prefix
-   * (`<prefix>/mypython2:latest`) or carry its label. Only tags are removed: an image that
-   * another lab also tagged stays for that lab.
+   * Containers first, all at once (forced: no stop grace), then networks, all at once,
+   * then image tags. The engine ANDs label filters, so several labs cannot be listed in
+   * one call by their ids: one lab is listed by its label, many by the label's presence
+   * and sorted here (one listing for a class instead of one per lab).
    */
-  private async removeLabImages(scope: Pick<LabScope, 'labId'> & { prefix?: string }): Promise<number> {
-    const images = await this.call('list images', () => this.docker.listImages());
-    const tags = images.flatMap((image) => {
-      const labelled = image.Labels?.[LABEL_LAB] === scope.labId;
-      return (image.RepoTags ?? []).filter((tag) => (scope.prefix && tag.startsWith(`${scope.prefix}/`)) || (labelled && tag !== '<none>:<none>'));
+  async removeLabs(labs: LabRef[]): Promise<LabRemoval[]> {
+    if (!labs.length) return [];
+    const removals = new Map<string, LabRemoval>(labs.map((l) => [l.labId, { labId: l.labId, containers: 0, networks: 0, images: 0, leaked: [] }]));
+    const ownerOf = (labels: Record<string, string> | undefined) => removals.get(labels?.[LABEL_LAB] ?? '');
+    const filters = { label: labs.length === 1 ? [`${LABEL_LAB}=${labs[0].labId}`] : [LABEL_LAB] };
+
+    const containers = (await this.call('list containers', () => this.docker.listContainers({ all: true, filters }))).filter((c) => ownerOf(c.Labels));
+    await settleAll(containers, TEARDOWN_PARALLEL, async (c) => {
+      if (await this.removeContainerById(c.Id)) ownerOf(c.Labels)!.containers++;
     });
-    let removed = 0;
-    for (const tag of tags) {
-      try {
-        await this.docker.getImage(tag).remove({ noprune: false });
-        removed++;
-      } catch (err) {
-        if (!isNotFound(err)) this.logger.warn(`lab ${scope.labId}: could not remove image ${tag}: ${engineMessage(err)}`);
+
+    const networks = (await this.call('list networks', () => this.docker.listNetworks({ filters }))).filter((n) => ownerOf(n.Labels));
+    await settleAll(networks, TEARDOWN_PARALLEL, async (n) => {
+      const removal = await this.networks.removeLeaking(n.Id);
+      const lab = ownerOf(n.Labels)!;
+      if (removal.outcome === 'removed') lab.networks++;
+      if (removal.outcome === 'leaked') {
+        const listed = removal.endpoints.length ? `still listed: ${removal.endpoints.map((e) => e.name).join(', ')}` : 'no container listed';
+        const reason = `${removal.reason} (${listed}; ${removal.attempts} attempts)`;
+        lab.leaked.push({ kind: 'network', id: n.Id, engineName: n.Name, reason });
+        this.logger.error(`lab ${lab.labId}: network ${n.Id.slice(0, 12)} ${n.Name} left on the engine: ${reason}`);
+      }
+    });
+
+    await this.removeLabImages(labs, removals);
+    for (const r of removals.values()) {
+      this.logger.log(`removed lab ${r.labId}: ${r.containers} containers, ${r.networks} networks, ${r.images} image tags${r.leaked.length ? `, ${r.leaked.length} left (refused)` : ''}`);
+    }
+    return labs.map((l) => removals.get(l.labId)!);
+  }
+
+  /**
+   * The tags labs made through their daemon (build, commit, tag): they live under the
+   * lab's prefix (`<prefix>/mypython2:latest`) or carry its label. Only tags are removed:
+   * an image that another lab also tagged stays for that lab. One listing for all labs.
+   */
+  private async removeLabImages(labs: LabRef[], removals: Map<string, LabRemoval>): Promise<void> {
+    const images = await this.call('list images', () => this.docker.listImages());
+    const prefixes = labs.filter((l) => l.prefix).map((l) => ({ prefix: `${l.prefix}/`, labId: l.labId }));
+    const tags: { tag: string; labId: string }[] = [];
+    for (const image of images) {
+      const labelled = removals.has(image.Labels?.[LABEL_LAB] ?? '') ? image.Labels![LABEL_LAB] : undefined;
+      for (const tag of image.RepoTags ?? []) {
+        if (tag === '<none>:<none>') continue;
+        const owner = labelled ?? prefixes.find((p) => tag.startsWith(p.prefix))?.labId;
+        if (owner) tags.push({ tag, labId: owner });
       }
     }
-    return removed;
+    // One at a time: tags of one image would race each other for its layers.
+    for (const { tag, labId } of tags) {
+      try {
+        await this.docker.getImage(tag).remove({ noprune: false });
+        removals.get(labId)!.images++;
+      } catch (err) {
+        if (!isNotFound(err)) this.logger.warn(`lab ${labId}: could not remove image ${tag}: ${engineMessage(err)}`);
+      }
+    }
   }
 
   async usage(filterLabel?: { key: string; value: string }): Promise<ContainerUsage[]> {

@@ -192,6 +192,25 @@ export interface RemovedCount {
   networks: number;
 }
 
+/** A Docker object of a lab that the engine refused to remove (teardown then goes on without it). */
+export interface LeakedObject {
+  kind: 'network';
+  id: string;
+  engineName: string;
+  /** What the engine said, and what it still listed on the network. */
+  reason: string;
+}
+
+/** What removing one lab did: counts, image tags, and what the engine refused to remove. */
+export interface LabRemoval extends RemovedCount {
+  labId: string;
+  images: number;
+  leaked: LeakedObject[];
+}
+
+/** Which lab to remove: its id, and its prefix when known (the image tags it made live under it). */
+export type LabRef = Pick<LabScope, 'labId'> & { prefix?: string };
+
 /** Failure kinds the rest of NetLabs reacts to; message says what happened in plain words. */
 export class DockerLayerError extends Error {
   constructor(
@@ -253,8 +272,17 @@ export interface TenantDocker {
   top(scope: LabScope, name: string): Promise<string[]>;
   openTerminal(scope: LabScope, name: string, size: { rows: number; cols: number }): Promise<TerminalStream>;
 
-  /** Removes every container and network labelled with the lab, whatever its name, and the image tags it made. */
-  removeLab(scope: Pick<LabScope, 'labId'> & { prefix?: string }): Promise<RemovedCount>;
+  /**
+   * Removes every container and network labelled with the lab, whatever its name, and the
+   * image tags it made. A network the engine keeps refusing to remove (after disconnecting
+   * what it lists and retrying) is reported in `leaked`, not thrown.
+   */
+  removeLab(scope: LabRef): Promise<LabRemoval>;
+  /**
+   * removeLab for many labs of this host at once (a class's teardown): one listing of each
+   * kind for all of them, every container removed in parallel, then every network.
+   */
+  removeLabs(labs: LabRef[]): Promise<LabRemoval[]>;
   /** Disk and process use of every lab container on the host carrying the extra label (e.g. this deployment's). */
   usage(filterLabel?: { key: string; value: string }): Promise<ContainerUsage[]>;
   /** Stops a container of any lab by engine id (the lab guard acting on an offender); no error when it is gone or stopped. */

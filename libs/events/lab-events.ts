@@ -13,6 +13,18 @@ import { redisConnection } from '../queue/redis-connection';
 const labEventSchema = z.discriminatedUnion('type', [
   /** The student's token stopped working: revoked, or replaced by a new one. */
   z.object({ type: z.literal('token-revoked'), labId: z.string().uuid(), why: z.enum(['revoked', 'rotated']) }),
+  /**
+   * The lab's status changed (published by the worker where it happens): class progress
+   * streams follow it. `classId` when the publisher has it at hand (followers also know
+   * their labs by id); `reason`: why it failed or ended, when it did.
+   */
+  z.object({
+    type: z.literal('lab-status'),
+    labId: z.string().uuid(),
+    classId: z.string().uuid().optional(),
+    status: z.enum(['provisioning', 'ready', 'failed', 'destroying', 'destroyed']),
+    reason: z.string().optional(),
+  }),
 ]);
 export type LabEvent = z.infer<typeof labEventSchema>;
 

@@ -145,9 +145,13 @@ export class AllocationRepository {
     return count;
   }
 
-  /** Frees allocations held by labs that own nothing any more (failed or destroyed). */
+  /**
+   * Frees allocations held by labs that own nothing any more (failed or destroyed), except
+   * those of labs whose teardown left objects on the engine (Lab.leaked): a leaked network
+   * still holds its subnet and bridge name there.
+   */
   async releaseOrphans(): Promise<number> {
-    const { count } = await this.prisma.allocation.deleteMany({ where: { lab: { status: { in: ['failed', 'destroyed'] } } } });
+    const { count } = await this.prisma.allocation.deleteMany({ where: { lab: { status: { in: ['failed', 'destroyed'] }, leaked: null } } });
     return count;
   }
 }

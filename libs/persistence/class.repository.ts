@@ -76,6 +76,11 @@ export class ClassRepository {
     }));
   }
 
+  /** Whether the class exists, deleted or not. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.prisma.class.count({ where: { id } })) === 1;
+  }
+
   findById(id: string) {
     return this.prisma.class.findFirst({
       where: { id },

@@ -38,6 +38,14 @@ function toSnapshot(row: SnapshotRow | undefined): LabSnapshot | null {
   return { ...lab, class: { runPolicy, runAfterFailures, language } };
 }
 
+/** A lab as its teardown needs it. */
+export interface TeardownLab {
+  id: string;
+  classId: string;
+  prefix: string;
+  hostId: string | null;
+}
+
 @Injectable()
 export class LabRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -80,6 +88,11 @@ export class LabRepository {
     return this.prisma.lab.findMany({ where: { classId }, include: { student: true }, orderBy: { createdAt: 'asc' } });
   }
 
+  /** Each lab of a class with its status only (class progress; no relations). */
+  statusesByClass(classId: string) {
+    return this.prisma.lab.findMany({ where: { classId }, select: { id: true, status: true, failureReason: true, endReason: true }, orderBy: { createdAt: 'asc' } });
+  }
+
   /** What provisioning reads of a lab: one query, no relations. */
   findForProvisioning(id: string) {
     return this.prisma.lab.findUnique({ where: { id }, select: { id: true, classId: true, prefix: true, hostId: true, status: true } });
@@ -119,6 +132,54 @@ export class LabRepository {
       data: { status: LabStatus.destroying, endReason: reason },
     });
     return count === 1;
+  }
+
+  /**
+   * Starts the teardown of labs, all in one statement: every one of them not destroyed yet
+   * goes to destroying with its end reason. Returns those labs (what removing them needs).
+   */
+  beginTeardown(where: { ids: string[] } | { classId: string }, reason: string): Promise<TeardownLab[]> {
+    return this.prisma.lab.updateManyAndReturn({
+      where: { ...('ids' in where ? { id: { in: where.ids } } : { classId: where.classId }), status: { not: LabStatus.destroyed } },
+      data: { status: LabStatus.destroying, endReason: reason },
+      select: { id: true, classId: true, prefix: true, hostId: true },
+    });
+  }
+
+  /** Marks labs destroyed and frees all their allocations: two statements in one transaction, whatever their number. */
+  async markDestroyedMany(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.prisma.$transaction([
+      this.prisma.allocation.deleteMany({ where: { labId: { in: ids } } }),
+      this.prisma.lab.updateMany({ where: { id: { in: ids } }, data: { status: LabStatus.destroyed, destroyedAt: new Date(), leaked: null } }),
+    ]);
+  }
+
+  /**
+   * Marks a lab destroyed although the engine kept some of its objects (`leaked`, in words):
+   * its allocations stay held, so no other lab gets its subnet, bridge name or port, until
+   * the reconciler has removed what was left (clearLeak).
+   */
+  async markDestroyedLeaking(id: string, leaked: string): Promise<void> {
+    await this.prisma.lab.update({ where: { id }, data: { status: LabStatus.destroyed, destroyedAt: new Date(), leaked } });
+  }
+
+  /** Destroyed labs of a host whose teardown left objects on the engine. */
+  findLeaking(hostId: string) {
+    return this.prisma.lab.findMany({ where: { hostId, status: LabStatus.destroyed, leaked: { not: null } }, select: { id: true, classId: true, leaked: true } });
+  }
+
+  /**
+   * What a destroyed lab leaked is gone: frees its allocations and forgets the leak. Only
+   * while the lab is still destroyed and leaking (a reset meanwhile owns them again).
+   * Returns whether it did.
+   */
+  async clearLeak(id: string): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.lab.updateMany({ where: { id, status: LabStatus.destroyed, leaked: { not: null } }, data: { leaked: null } });
+      if (count === 1) await tx.allocation.deleteMany({ where: { labId: id } });
+      return count === 1;
+    });
   }
 
   /** Marks the lab destroyed and frees its allocations, in one transaction. */
@@ -175,6 +236,8 @@ export class LabRepository {
           endReason: null,
           readyAt: null,
           destroyedAt: null,
+          // The lab owns its allocations again; what it leaked is its own again too (the next teardown retries it).
+          leaked: null,
           lastActivityAt: now,
         },
       });

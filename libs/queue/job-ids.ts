@@ -19,3 +19,11 @@ export const labJobIds = {
   reset: (lab: LabGeneration) => `reset-${lab.id}-g${lab.generation}`,
   teardown: (lab: LabGeneration, reason: EndReason) => `teardown-${lab.id}-g${lab.generation}-${reason}`,
 };
+
+/**
+ * Id of a class's teardown job: one per class (a class, once deleted, is never brought
+ * back, so it needs no generation). Stored in Redis: part of the queue contract.
+ */
+export const classJobIds = {
+  teardown: (classId: string) => `teardown-class-${classId}`,
+};

@@ -16,6 +16,8 @@ export enum QueueName {
 export enum JobName {
   ProvisionLab = 'provision-lab',
   TeardownLab = 'teardown-lab',
+  /** Every lab of a class at once (DELETE /classes/:id): one job, bulk engine and database work. */
+  TeardownClass = 'teardown-class',
   ResetLab = 'reset-lab',
   RunStep = 'run-step',
   VerifyStep = 'verify-step',
@@ -43,6 +45,7 @@ export interface StepJobLab {
 export interface JobPayloads {
   [JobName.ProvisionLab]: { labId: string };
   [JobName.TeardownLab]: { labId: string; reason: EndReason };
+  [JobName.TeardownClass]: { classId: string; reason: EndReason };
   /** A fresh lab for the student, progress kept; with replay, the passed steps' solutions run again. */
   [JobName.ResetLab]: { labId: string; replay: boolean };
   [JobName.RunStep]: { labId: string; stepId: string; lab?: StepJobLab };
@@ -60,7 +63,9 @@ export interface CheckResult {
 
 export interface JobResults {
   [JobName.ProvisionLab]: { outcome: 'ready' | 'failed' | 'skipped'; reason?: string };
-  [JobName.TeardownLab]: { outcome: 'destroyed' | 'skipped'; removed?: { containers: number; networks: number } };
+  [JobName.TeardownLab]: { outcome: 'destroyed' | 'skipped'; removed?: { containers: number; networks: number }; leaked?: number };
+  /** `labs`: how many were destroyed; `leaked`: how many of them left an object the engine refused to remove. */
+  [JobName.TeardownClass]: { outcome: 'destroyed' | 'skipped'; labs: number; leaked: number; removed: { containers: number; networks: number } };
   [JobName.ResetLab]: { outcome: 'ready' | 'failed' | 'skipped'; replayed: string[]; reason?: string };
   [JobName.RunStep]: { step: string; output: string; succeeded: boolean; error?: string };
   [JobName.VerifyStep]: { step: string; passed: boolean; checks: CheckResult[]; attemptId: string };
@@ -75,6 +80,7 @@ export type AnyJob = { [N in JobName]: JobOf<N> }[JobName];
 export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.ProvisionLab]: QueueName.Labs,
   [JobName.TeardownLab]: QueueName.Labs,
+  [JobName.TeardownClass]: QueueName.Labs,
   [JobName.ResetLab]: QueueName.Labs,
   [JobName.RunStep]: QueueName.Steps,
   [JobName.VerifyStep]: QueueName.Steps,

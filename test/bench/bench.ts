@@ -9,6 +9,8 @@
  *   `docker` CLI, same machine, same run.
  * - verify: V students verifying 1b at once beside the engine's floor (verify-bench.ts).
  * - gateway: `docker ps`, `run -d`, `exec` through a lab's daemon vs the engine socket (gateway-bench.ts).
+ * - teardown: a class of labs with all TP containers, DELETE /classes vs `docker rm -f` +
+ *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -19,20 +21,25 @@ import { TestStack } from '../support/stack';
 import { benchGateway } from './gateway-bench';
 import { benchProvision } from './provision-bench';
 import { summary } from './stats';
+import { benchTeardown } from './teardown-bench';
 import { benchVerify } from './verify-bench';
 
 const run = promisify(execFile);
 
-/** `--only a,b` (anywhere in the arguments): the scenarios to run; the other arguments stay positional. */
-function parseArgs(argv: string[]): { positional: string[]; wants: (name: string) => boolean } {
-  const at = argv.indexOf('--only');
-  const only = at >= 0 ? argv[at + 1]?.split(',') : undefined;
-  const positional = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
-  return { positional, wants: (name) => !only || only.includes(name) };
+/** `--name value` options out of argv (`--only a,b`: the scenarios to run); the rest stay positional. */
+function parseArgs(argv: string[]): { positional: string[]; named: Map<string, string>; wants: (name: string) => boolean } {
+  const named = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--')) named.set(argv[i].slice(2), argv[++i] ?? '');
+    else positional.push(argv[i]);
+  }
+  const only = named.get('only')?.split(',');
+  return { positional, named, wants: (name) => !only || only.includes(name) };
 }
 
 async function main(): Promise<void> {
-  const { positional, wants } = parseArgs(process.argv.slice(2));
+  const { positional, named, wants } = parseArgs(process.argv.slice(2));
   const labs = Number(positional[0] ?? 20);
   const verifiers = Number(positional[1] ?? 50);
   const gatewayRounds = Number(positional[2] ?? 20);
@@ -63,6 +70,7 @@ async function main(): Promise<void> {
       await stack.request('DELETE', `/classes/${apiTimes.classId}`);
       await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
     }
+    if (wants('teardown')) await benchTeardown(stack, Number(named.get('teardown-labs') ?? 50));
   } finally {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });

@@ -48,7 +48,14 @@ function sweepEarlierTestObjects(): void {
   const containers = list(['ps', '-aq', '--filter', 'label=netlabs.test']);
   if (containers.length) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
   const networks = list(['network', 'ls', '-q', '--filter', 'label=netlabs.test']);
-  if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+  // A network engine 20.10 refuses to remove ("active endpoints", no container) until it restarts must not stop every run.
+  for (const network of networks) {
+    try {
+      execFileSync('docker', ['network', 'rm', network], { stdio: 'pipe' });
+    } catch (error) {
+      console.warn(`network ${network} of an earlier run left on the engine: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`);
+    }
+  }
   const images = list(['images', '-q', '--filter', 'label=netlabs.test']);
   if (images.length) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
 }

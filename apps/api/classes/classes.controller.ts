@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, Sse, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Actor } from '../common/actor';
 import { AdminOnly, CurrentActor, InstructorsToo } from '../common/auth.guard';
@@ -7,6 +7,7 @@ import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
 import { type CreateClassBody, createClassSchema } from './class.schemas';
 import { ClassesService } from './classes.service';
+import { KnownClassGuard } from './known-class.guard';
 
 @Controller('classes')
 @AdminOnly()
@@ -30,6 +31,14 @@ export class ClassesController {
   @InstructorsToo()
   get(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string) {
     return this.classes.get(actor, id);
+  }
+
+  /** text/event-stream: each lab as it becomes ready or failed, then `settled` when none is provisioning. */
+  @ApiDoc({ summary: "The class's provisioning as server-sent events: each lab as it becomes ready or failed, then `settled` with the counts", responses: { 200: { description: 'Events', contentType: 'text/event-stream' }, 404: 'No such class' } })
+  @Sse(':id/events')
+  @UseGuards(KnownClassGuard)
+  events(@Param('id', new UuidPipe()) id: string) {
+    return this.classes.progressEvents(id);
   }
 
   @ApiDoc({ summary: 'Progress grid: per student, each step passed / failed / pending, how it was passed, score', responses: { 200: 'The grid', 404: 'No such class' } })

@@ -4,8 +4,9 @@ import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { ClassRepository } from '../../../libs/persistence/class.repository';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { PassedWith } from '../../../libs/persistence/progress.repository';
+import { LabEvents } from '../../../libs/events/lab-events';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
-import { labJobIds } from '../../../libs/queue/job-ids';
+import { classJobIds, labJobIds } from '../../../libs/queue/job-ids';
 import { JobName } from '../../../libs/queue/jobs';
 import { requireClassAccess } from '../common/access';
 import type { Actor } from '../common/actor';
@@ -14,6 +15,7 @@ import { hashToken, newLabPrefix, newStudentToken } from '../common/tokens';
 import { classSettings, DEFAULT_CLASS_SETTINGS } from './class-settings';
 import type { CreateClassBody } from './class.schemas';
 import { csvFileName, progressCsv } from './progress-csv';
+import { classProgressStream, countByStatus } from './class-progress';
 
 const DEFAULT_TTL_MINUTES = 240;
 const DEFAULT_IDLE_MINUTES = 60;
@@ -28,6 +30,7 @@ export class ClassesService {
     private readonly labs: LabRepository,
     private readonly catalogue: LabCatalogue,
     private readonly queue: JobQueue,
+    private readonly events: LabEvents,
   ) {}
 
   /** Creates the class and one lab per student, then queues their provisioning. Tokens are returned once. */
@@ -104,6 +107,8 @@ export class ClassesService {
       ...classSettings(found),
       createdAt: found.createdAt,
       deletedAt: found.deletedAt,
+      /** How many labs are in each status: provisioning progress at a glance. */
+      counts: countByStatus(found.labs),
       labs: found.labs.map((lab) => ({
         id: lab.id,
         studentExternalId: lab.student.externalId,
@@ -112,8 +117,18 @@ export class ClassesService {
         hostId: lab.hostId,
         failureReason: lab.failureReason,
         endReason: lab.endReason,
+        /** What its teardown could not remove from the engine (its allocations stay held until the reconciler does). */
+        leaked: lab.leaked,
       })),
     };
+  }
+
+  /** Server-sent events of the class's provisioning (see class-progress.ts); the route's guard answers 404 for an unknown class. */
+  progressEvents(id: string) {
+    return classProgressStream(id, {
+      statuses: () => this.labs.statusesByClass(id),
+      subscribe: (handler) => this.events.subscribe(handler),
+    });
   }
 
   /**
@@ -175,16 +190,17 @@ export class ClassesService {
   }
 
   /**
-   * Revokes the students' tokens and queues the teardown of every lab. Idempotent: a
-   * class already deleted keeps its first deletedAt (returned), and the teardowns of labs
-   * not yet destroyed are queued again under the same ids, which BullMQ dedupes.
+   * Revokes the students' tokens and queues one teardown job for all the class's labs
+   * (the worker removes them together, see TeardownService). Idempotent: a class already
+   * deleted keeps its first deletedAt (returned); while labs are not destroyed, the job is
+   * queued again unless it is still queued or running.
    */
   async remove(id: string) {
-    const found = await this.classes.findById(id);
-    if (!found) throw new NotFoundException(`class ${id} not found`);
+    const labs = await this.labs.statusesByClass(id);
+    if (!labs.length && !(await this.classes.findById(id))) throw new NotFoundException(`class ${id} not found`);
     const deletedAt = await this.classes.markDeleted(id);
-    const live = found.labs.filter((lab) => lab.status !== 'destroyed');
-    await Promise.all(live.map((lab) => this.queue.enqueue(JobName.TeardownLab, { labId: lab.id, reason: 'deleted' }, { jobId: labJobIds.teardown(lab, 'deleted') })));
+    const live = labs.filter((lab) => lab.status !== 'destroyed');
+    if (live.length) await this.queue.ensure(JobName.TeardownClass, { classId: id, reason: 'deleted' }, classJobIds.teardown(id));
     return { id, status: 'deleting', deletedAt, labs: live.length };
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
-import { CONSOLE, DEFAULT_NETWORK, type TenantDocker } from '../../../libs/docker/tenant-docker';
+import { CONSOLE, DEFAULT_NETWORK, LABEL_LAB, type TenantDocker } from '../../../libs/docker/tenant-docker';
 import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
 import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
@@ -73,10 +73,13 @@ export class ReconcilerService {
     const live = new Map((await this.labs.findLive()).filter((l) => l.status !== LabStatus.failed).map((l) => [l.id, l]));
     const orphanLabs = new Set(owned.filter((o) => !live.has(o.labId)).map((o) => o.labId));
     let removed = 0;
+    const stillLeaking = new Set<string>();
     for (const labId of orphanLabs) {
       const count = await host.removeLab({ labId });
       removed += count.containers + count.networks;
+      if (count.leaked.length) stillLeaking.add(labId);
     }
+    await this.clearLeaks(host, stillLeaking);
 
     let repaired = 0;
     for (const lab of live.values()) {
@@ -85,6 +88,23 @@ export class ReconcilerService {
     }
     removed += await this.allocations.releaseOrphans();
     return { removed, repaired, marked: 0 };
+  }
+
+  /**
+   * Destroyed labs whose teardown left an object on this host (Lab.leaked) keep their
+   * allocations until it is gone: the orphan sweep above tried to remove it again, and a
+   * lab with nothing left of it on the host gets its allocations freed and its leak cleared.
+   */
+  private async clearLeaks(host: TenantDocker, stillLeaking: Set<string>): Promise<void> {
+    for (const lab of await this.labs.findLeaking(host.hostId)) {
+      if (stillLeaking.has(lab.id)) continue;
+      // Listed after the sweep: the object may have been removed by it, or by someone else.
+      const left = await host.listOwned({ key: LABEL_LAB, value: lab.id });
+      if (left.length) continue;
+      if (!(await this.labs.clearLeak(lab.id))) continue;
+      await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { kind: 'leak-cleared', was: lab.leaked } });
+      this.logger.warn(`lab ${lab.id}: what its teardown left on ${host.hostId} is gone, allocations freed (${lab.leaked})`);
+    }
   }
 
   /**

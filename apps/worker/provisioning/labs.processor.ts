@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { LabEvents } from '../../../libs/events/lab-events';
 import { type JobPayloads, type JobResults, JobName, PermanentJobError, QueueName } from '../../../libs/queue/jobs';
 import { workerOptions } from '../worker-options';
 import { ProvisioningService } from './provisioning.service';
@@ -16,11 +17,14 @@ export class LabsProcessor extends WorkerHost {
     private readonly provisioning: ProvisioningService,
     private readonly teardowns: TeardownService,
     private readonly resets: ResetService,
+    private readonly events: LabEvents,
   ) {
     super();
   }
 
-  async process(job: Job): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab] | JobResults[JobName.ResetLab]> {
+  async process(
+    job: Job,
+  ): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab] | JobResults[JobName.TeardownClass] | JobResults[JobName.ResetLab]> {
     switch (job.name) {
       case JobName.ProvisionLab:
         return this.provision(job as Job<JobPayloads[JobName.ProvisionLab]>);
@@ -30,6 +34,10 @@ export class LabsProcessor extends WorkerHost {
         const { labId, reason } = (job as Job<JobPayloads[JobName.TeardownLab]>).data;
         return this.teardowns.teardown(labId, reason);
       }
+      case JobName.TeardownClass: {
+        const { classId, reason } = (job as Job<JobPayloads[JobName.TeardownClass]>).data;
+        return this.teardowns.teardownClass(classId, reason);
+      }
       default:
         throw new PermanentJobError(`unknown job ${job.name} on queue ${QueueName.Labs}`);
     }
@@ -37,11 +45,21 @@ export class LabsProcessor extends WorkerHost {
 
   private async reset(job: Job<JobPayloads[JobName.ResetLab]>) {
     const outcome = await this.retryOrFail(job, () => this.resets.reset(job.data.labId, job.data.replay));
-    return 'replayed' in outcome ? outcome : { outcome: 'failed' as const, replayed: [], reason: outcome.reason };
+    const result = 'replayed' in outcome ? outcome : { outcome: 'failed' as const, replayed: [], reason: outcome.reason };
+    await this.settled(job.data.labId, result);
+    return result;
   }
 
-  private provision(job: Job<JobPayloads[JobName.ProvisionLab]>) {
-    return this.retryOrFail(job, () => this.provisioning.provision(job.data.labId));
+  private async provision(job: Job<JobPayloads[JobName.ProvisionLab]>) {
+    const result = await this.retryOrFail(job, () => this.provisioning.provision(job.data.labId));
+    await this.settled(job.data.labId, result);
+    return result;
+  }
+
+  /** Tells every process (class progress streams) that the lab became ready or failed; skipped jobs changed nothing. */
+  private async settled(labId: string, result: { outcome: 'ready' | 'failed' | 'skipped'; reason?: string }): Promise<void> {
+    if (result.outcome === 'skipped') return;
+    await this.events.publish({ type: 'lab-status', labId, status: result.outcome, reason: result.reason });
   }
 
   /** Transient errors are retried with backoff; on the last attempt (or a permanent error) the lab fails cleanly. */

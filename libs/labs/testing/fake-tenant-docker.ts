@@ -12,7 +12,8 @@ import {
   type NetworkInfo,
   type NetworkSpec,
   type OwnedObject,
-  type RemovedCount,
+  type LabRef,
+  type LabRemoval,
   type TenantDocker,
   type TerminalStream,
 } from '../../docker/tenant-docker';
@@ -226,8 +227,12 @@ export class FakeTenantDocker implements TenantDocker {
     this.fail(`openTerminal ${scope.labId} ${name}`);
   }
 
-  async removeLab(scope: Pick<LabScope, 'labId'>): Promise<RemovedCount> {
+  async removeLab(scope: LabRef): Promise<LabRemoval> {
     this.fail(`removeLab ${scope.labId}`);
+  }
+
+  async removeLabs(labs: LabRef[]): Promise<LabRemoval[]> {
+    this.fail(`removeLabs ${labs.map((l) => l.labId).join(' ')}`);
   }
 
   async listOwned(): Promise<OwnedObject[]> {

@@ -1,0 +1,198 @@
+/**
+ * A class's progress (GET /classes/:id counts, the SSE stream) and its teardown in bulk,
+ * including a network the engine refuses to remove, on the real API, worker, Postgres,
+ * Redis and engine.
+ */
+import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDb } from './support/db';
+import { dockerObjects, TestStack } from './support/stack';
+import { sleep, waitFor } from './support/wait-for';
+
+const BUSYBOX = process.env.TEST_IMAGE_BUSYBOX ?? 'netlabs-local/busybox:latest';
+
+interface SseEvent {
+  type: string;
+  data: any;
+}
+
+/** Reads a text/event-stream to its end (or the deadline); returns its content type and events. */
+async function readEvents(url: string, token: string | null, timeoutMs = 120_000): Promise<{ status: number; contentType: string; events: SseEvent[]; ended: boolean }> {
+  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!response.ok || !response.body) return { status: response.status, contentType, events: [], ended: true };
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let ended = false;
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const type = /^event: ?(.*)$/m.exec(block)?.[1];
+        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.replace(/^data: ?/, '')).join('\n');
+        let parsed: unknown = data || undefined;
+        try {
+          parsed = data ? JSON.parse(data) : undefined;
+        } catch {
+          // not JSON: keep the text, the assertions say what came
+        }
+        if (type || data) events.push({ type: type ?? 'message', data: parsed });
+      }
+    }
+    ended = true;
+  } catch (error) {
+    if (!(error instanceof Error && /abort|timeout/i.test(error.name + error.message))) throw error;
+  }
+  return { status: response.status, contentType, events, ended };
+}
+
+describe('class progress and teardown in bulk', () => {
+  const stack = new TestStack({ RECONCILE_INTERVAL_MS: '2000', STEP_WAIT_MS: '120000' });
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  let db: Pool;
+
+  beforeAll(async () => {
+    db = testDb();
+    await stack.start();
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+    await db?.end();
+  });
+
+  it('streams each lab of a class of 3 as it becomes ready, with counts matching GET /classes/:id', async () => {
+    const created = await stack.request('POST', '/classes', {
+      name: 'progress stream',
+      labDefinitionId: 'docker-network',
+      students: ['p1', 'p2', 'p3'].map((externalId) => ({ externalId })),
+    });
+    expect(created.status).toBe(201);
+    const stream = await readEvents(`${stack.apiUrl}/classes/${created.body.id}/events`, stack.adminToken);
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toMatch(/^text\/event-stream/);
+    expect(stream.ended).toBe(true);
+
+    const labEvents = stream.events.filter((e) => e.type === 'lab').map((e) => e.data);
+    expect(labEvents.map((e) => e.status)).toEqual(['ready', 'ready', 'ready']);
+    expect(labEvents.map((e) => e.labId).sort()).toEqual(created.body.labs.map((l: { id: string }) => l.id).sort());
+    const last = stream.events.at(-1)!;
+    expect(last.type).toBe('settled');
+    expect(last.data).toEqual({ counts: { provisioning: 0, ready: 3, failed: 0, destroying: 0, destroyed: 0 }, total: 3 });
+
+    const klass = await stack.request('GET', `/classes/${created.body.id}`);
+    expect(klass.body.counts).toEqual(last.data.counts);
+
+    // Once settled, a new stream says so at once and ends.
+    const again = await readEvents(`${stack.apiUrl}/classes/${created.body.id}/events`, stack.adminToken, 30_000);
+    expect(again.events.map((e) => e.type)).toEqual(['lab', 'lab', 'lab', 'progress', 'settled']);
+
+    // Instructors only; an unknown class is a 404.
+    expect((await readEvents(`${stack.apiUrl}/classes/${created.body.id}/events`, created.body.labs[0].token, 10_000)).status).toBe(403);
+    expect((await readEvents(`${stack.apiUrl}/classes/00000000-0000-4000-8000-000000000000/events`, stack.adminToken, 10_000)).status).toBe(404);
+
+    // The class with its TP containers goes in one teardown: everything removed, allocations freed.
+    const [a, b, c] = created.body.labs as { id: string; token: string }[];
+    for (const [lab, step] of [[a, '2c'], [b, '2a'], [c, '2a']] as const) {
+      const run = await stack.request('POST', `/labs/${lab.id}/steps/${step}/run`, {});
+      expect(run.body.succeeded, JSON.stringify(run.body)).toBe(true);
+    }
+    expect(dockerObjects('container', `label=netlabs.lab=${a.id}`).length).toBeGreaterThanOrEqual(4);
+    expect((await stack.request('DELETE', `/classes/${created.body.id}`)).status).toBe(202);
+    const ended = await stack.waitForLabs(created.body.id, (s) => s === 'destroyed', 120_000);
+    expect(ended.counts).toEqual({ provisioning: 0, ready: 0, failed: 0, destroying: 0, destroyed: 3 });
+    for (const lab of [a, b, c]) {
+      expect(dockerObjects('container', `label=netlabs.lab=${lab.id}`)).toEqual([]);
+      expect(dockerObjects('network', `label=netlabs.lab=${lab.id}`)).toEqual([]);
+    }
+    const { rows } = await db.query(`select count(*)::int as n from "Allocation" where "labId" = any($1::uuid[])`, [[a.id, b.id, c.id]]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('a network the engine keeps refusing to remove: lab destroyed with the leak recorded, subnet held until the reconciler removes it', async () => {
+    const created = await stack.createClassAndWait(['stubborn', 'polite'], 'refused network');
+    const [stubborn, polite] = created.labs;
+    const bridgeOf = (labId: string) => dockerObjects('network', [`label=netlabs.lab=${labId}`, 'label=netlabs.name=bridge'])[0];
+    const stubbornNet = bridgeOf(stubborn.id);
+    const politeNet = bridgeOf(polite.id);
+
+    // Containers of this test, labelled as the run's but not as either lab's: removeLab does
+    // not remove them, and the engine refuses to remove a network they are attached to.
+    const intruders: Docker.Container[] = [];
+    for (const name of ['stubborn', 'polite']) {
+      const container = await docker.createContainer({
+        name: `nltest-${stack.runId}-intruder-${name}`,
+        Image: BUSYBOX,
+        Cmd: ['sleep', '3600'],
+        Labels: { 'netlabs.test': stack.runId },
+        HostConfig: { NetworkMode: 'bridge', Memory: 32 * 1024 * 1024 },
+      });
+      await container.start();
+      intruders.push(container);
+    }
+    // The polite one is attached once: the teardown's force-disconnect frees the network.
+    await docker.getNetwork(politeNet).connect({ Container: intruders[1].id });
+    // The stubborn one comes back as soon as it is disconnected, for as long as this test wants.
+    await docker.getNetwork(stubbornNet).connect({ Container: intruders[0].id });
+    let keepAttaching = true;
+    let reattached = 0;
+    const attacher = (async () => {
+      while (keepAttaching) {
+        const info = await docker.getNetwork(stubbornNet).inspect().catch(() => null);
+        if (!info) return;
+        if (!info.Containers?.[intruders[0].id]) {
+          await docker.getNetwork(stubbornNet).connect({ Container: intruders[0].id }).then(() => reattached++, () => undefined);
+        }
+        await sleep(20);
+      }
+    })();
+
+    try {
+      const deletedAt = Date.now();
+      expect((await stack.request('DELETE', `/classes/${created.id}`)).status).toBe(202);
+      const ended = await stack.waitForLabs(created.id, (s) => s === 'destroyed', 120_000);
+      const byId = new Map(ended.labs.map((l: { id: string }) => [l.id, l]));
+      // Not stuck in destroying: destroyed, saying what was left and why.
+      expect(byId.get(stubborn.id)).toMatchObject({ status: 'destroyed', leaked: expect.stringMatching(/network nl-[0-9a-f]+-bridge .*active endpoints/) });
+      expect(byId.get(polite.id)).toMatchObject({ status: 'destroyed', leaked: null });
+      expect(reattached).toBeGreaterThan(0);
+      console.log(`leaked network recorded ${Date.now() - deletedAt} ms after DELETE, ${reattached} re-attachments`);
+
+      // The polite lab's network went (its intruder was disconnected); the stubborn one is still there.
+      expect(dockerObjects('network', `label=netlabs.lab=${polite.id}`)).toEqual([]);
+      expect(dockerObjects('network', `label=netlabs.lab=${stubborn.id}`)).toEqual([stubbornNet]);
+      const audit = await db.query(`select actor, detail from "AuditEvent" where "labId" = $1 and action = 'incident'`, [stubborn.id]);
+      expect(audit.rows).toEqual([expect.objectContaining({ actor: 'teardown', detail: expect.objectContaining({ kind: 'leaked' }) })]);
+      const held = async (labId: string) => (await db.query(`select count(*)::int as n from "Allocation" where "labId" = $1`, [labId])).rows[0].n;
+      expect(await held(polite.id)).toBe(0);
+      expect(await held(stubborn.id)).toBe(5);
+
+      // Reconciler rounds go by while the network is still refused: the subnet stays held.
+      await sleep(8_000);
+      expect(await held(stubborn.id)).toBe(5);
+      expect(dockerObjects('network', `label=netlabs.lab=${stubborn.id}`)).toEqual([stubbornNet]);
+    } finally {
+      keepAttaching = false;
+      await attacher;
+    }
+
+    // Whatever held the network lets go: the reconciler removes it and frees the lab's allocations.
+    await intruders[0].remove({ force: true });
+    await waitFor('the reconciler to remove the leaked network and free its allocations', async () => {
+      const { rows } = await db.query(`select leaked, (select count(*)::int from "Allocation" where "labId" = $1) as n from "Lab" where id = $1`, [stubborn.id]);
+      return rows[0].leaked === null && rows[0].n === 0 ? true : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    expect(dockerObjects('network', `label=netlabs.lab=${stubborn.id}`)).toEqual([]);
+    const cleared = await db.query(`select actor from "AuditEvent" where "labId" = $1 and detail->>'kind' = 'leak-cleared'`, [stubborn.id]);
+    expect(cleared.rows).toEqual([{ actor: 'reconciler' }]);
+    // The polite intruder was not the lab's: the teardown disconnected it and left it running.
+    expect((await intruders[1].inspect()).State.Running).toBe(true);
+    execFileSync('docker', ['rm', '-f', intruders[1].id], { stdio: 'ignore' });
+  });
+});
