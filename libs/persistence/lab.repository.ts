@@ -4,6 +4,21 @@ import { PrismaService } from './prisma.service';
 
 export { LabStatus };
 
+/** A lab row with its class and student loaded. */
+type WithOwner = { classId: string | null; studentId: string | null; class?: unknown; student?: unknown };
+/** The same row once a student holds it: class and student are there. */
+export type Claimed<T extends WithOwner> = T & { classId: string; studentId: string } & ('class' extends keyof T ? { class: NonNullable<T['class']> } : unknown) &
+  ('student' extends keyof T ? { student: NonNullable<T['student']> } : unknown);
+
+/**
+ * Whether a student holds this lab. A warm lab (no class, no student) is nobody's: the
+ * API answers 404 for it whoever asks, so no token, not even the instructor's, can open a
+ * terminal in it or change it before a student claims it.
+ */
+export function isClaimed<T extends WithOwner>(lab: T): lab is Claimed<T> {
+  return lab.classId !== null && lab.studentId !== null;
+}
+
 @Injectable()
 export class LabRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -142,7 +157,7 @@ export class LabRepository {
    */
   async extend(id: string, minutes: number): Promise<Date | null> {
     const lab = await this.prisma.lab.findUnique({ where: { id }, select: { expiresAt: true, class: { select: { deletedAt: true } } } });
-    if (!lab || lab.class.deletedAt) return null;
+    if (!lab?.class || lab.class.deletedAt) return null;
     const base = Math.max(Date.now(), lab.expiresAt?.getTime() ?? Date.now());
     const expiresAt = new Date(base + minutes * 60_000);
     await this.prisma.lab.update({ where: { id }, data: { expiresAt } });

@@ -6,7 +6,7 @@ import { AnswerFence } from '../../../libs/labs/answers/answer-fence';
 import type { LabDefinition, Lang } from '../../../libs/labs/lab-definition';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
-import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { isClaimed, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
@@ -239,7 +239,8 @@ export class LabsService {
   private async load(actor: Actor, labId: string) {
     requireLabAccess(actor, labId);
     const lab = await this.labs.findWithProgress(labId);
-    if (!lab) throw new NotFoundException(`lab ${labId} not found`);
+    // A warm lab is nobody's until a student claims it (libs/warm-pool/README.md).
+    if (!lab || !isClaimed(lab)) throw new NotFoundException(`lab ${labId} not found`);
     return lab;
   }
 }
