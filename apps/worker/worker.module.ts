@@ -18,6 +18,7 @@ import { TeardownService } from './provisioning/teardown.service';
 import { LabContextFactory } from './steps/lab-context.factory';
 import { StepsProcessor } from './steps/steps.processor';
 import { StepsService } from './steps/steps.service';
+import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
@@ -37,6 +38,7 @@ import { StepsService } from './steps/steps.service';
     ReconcilerService,
     LabGuardService,
     MaintenanceProcessor,
+    WarmPoolService,
   ],
 })
 export class WorkerModule {}

@@ -162,6 +162,15 @@ const schema = z.object({
   GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Images a lab may own (docker build, commit, tag). */
   LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
+  /**
+   * Warm labs (libs/warm-pool): labs kept provisioned ahead on each Docker host, claimed by
+   * students as they arrive. 0 (default): no pool, every lab is provisioned for its student.
+   */
+  WARM_LABS_PER_HOST: z.coerce.number().int().min(0).max(500).default(0),
+  /** How often the worker tops the warm pools up (and trims them when WARM_LABS_PER_HOST was lowered). */
+  WARM_REFILL_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
+  /** A class created with a future `startsAt` has its labs provisioned this long before it. */
+  WARM_AHEAD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
 });
 
 /** LAB_PUBLISH_ADDRESS is always set once loaded (derived from LAB_PUBLIC_HOST when absent). */

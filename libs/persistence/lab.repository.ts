@@ -164,11 +164,11 @@ export class LabRepository {
     return expiresAt;
   }
 
-  /** Number of labs holding resources on each host (the placement load). */
+  /** Number of students' labs holding resources on each host (the placement load; warm labs are not students' labs). */
   async countLiveByHost(): Promise<Map<string, number>> {
     const rows = await this.prisma.lab.groupBy({
       by: ['hostId'],
-      where: { status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] }, hostId: { not: null } },
+      where: { status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] }, hostId: { not: null }, classId: { not: null } },
       _count: { _all: true },
     });
     return new Map(rows.map((r) => [r.hostId!, r._count._all]));

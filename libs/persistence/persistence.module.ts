@@ -8,8 +8,9 @@ import { PrismaService } from './prisma.service';
 import { ProgressRepository } from './progress.repository';
 import { StudentRepository } from './student.repository';
 import { TerminalSessionRepository } from './terminal-session.repository';
+import { WarmLabRepository } from './warm-lab.repository';
 
-const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository, TerminalSessionRepository];
+const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository, TerminalSessionRepository, WarmLabRepository];
 
 @Module({ providers: repositories, exports: repositories })
 export class PersistenceModule {}

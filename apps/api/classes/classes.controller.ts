@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { AdminOnly } from '../common/auth.guard';
 import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
-import { type CreateClassBody, createClassSchema } from './class.schemas';
+import { type AddStudentsBody, addStudentsSchema, type CreateClassBody, createClassSchema } from './class.schemas';
 import { ClassesService } from './classes.service';
 
 @Controller('classes')
@@ -13,6 +13,12 @@ export class ClassesController {
   @Post()
   create(@Body(new ZodBodyPipe(createClassSchema)) body: CreateClassBody) {
     return this.classes.create(body);
+  }
+
+  /** Students arriving in a live class: a warm lab each while the pool has some (StudentLabsService). */
+  @Post(':id/students')
+  addStudents(@Param('id', new UuidPipe()) id: string, @Body(new ZodBodyPipe(addStudentsSchema)) body: AddStudentsBody) {
+    return this.classes.addStudents(id, body);
   }
 
   @Get(':id')
