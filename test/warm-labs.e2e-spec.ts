@@ -105,8 +105,9 @@ describe('warm labs (real API, worker, Postgres, Redis and Docker)', () => {
       expect(found.status).toBe(200);
       expect(found.body.status).toBe('ready');
       expect(found.body.studentExternalId).toBe(created.labs[i].studentExternalId);
-      // The instructions carry this lab's own port (step 2a).
-      expect(found.body.instructions).toContain(`-p ${found.body.values.httpdPort}:80`);
+      // The instructions are rendered with this lab's own values (2a's port, 3b's subnet).
+      expect(found.body.instructions).toContain(`**${found.body.values.httpdPort}**`);
+      expect(found.body.instructions).toContain(`**${found.body.values.chatSubnet}**`);
     }
     const subnets = seen.map((s) => s.body.values.bridgeSubnet);
     const ports = seen.map((s) => s.body.values.httpdPort);
