@@ -163,7 +163,7 @@ const schema = z.object({
   /** Images a lab may own (docker build, commit, tag). */
   LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
   /**
-   * Warm labs (libs/warm-pool): labs kept provisioned ahead on each Docker host, claimed by
+   * Warm labs (README.md, "Warm labs"): labs kept provisioned ahead on each Docker host, claimed by
    * students as they arrive. 0 (default): no pool, every lab is provisioned for its student.
    */
   WARM_LABS_PER_HOST: z.coerce.number().int().min(0).max(500).default(0),

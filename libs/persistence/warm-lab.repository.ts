@@ -24,7 +24,7 @@ export interface WarmLabRef {
 export const WARM_FAILURE_BACKOFF_MS = 60_000;
 
 /**
- * The warm pool in the database (libs/warm-pool/README.md). A warm lab is a Lab row with
+ * The warm pool in the database (README.md, "Warm labs"). A warm lab is a Lab row with
  * `warmPool` set (the DEPLOYMENT_ID that keeps it), a host, and no class nor student.
  *  - claim: ONE UPDATE gives ready warm labs to students, rows locked with SKIP LOCKED,
  *    so two claims at once never get the same lab and never wait on each other;

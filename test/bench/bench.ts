@@ -7,6 +7,7 @@
  *    name, image checks) done with the plain `docker` CLI, same machine, same run.
  * 2. Verify round trips: V students verifying a step at once, p50/p95 of the HTTP round trip.
  * 3. The lab daemon: `docker ps`, `run -d`, `exec` through a lab's gateway vs the engine socket (gateway-bench.ts).
+ * `--only warm [students=30]`: warm labs claimed by a class vs the same class cold (warm-bench.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,19 +16,31 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestStack } from '../support/stack';
 import { benchGateway } from './gateway-bench';
+import { benchWarm } from './warm-bench';
 import { summary } from './stats';
 
 const run = promisify(execFile);
 
+/** `--only <name>` picks one scenario (its own arguments follow); without it, the positional arguments as before. */
+function takeOnly(argv: string[]): { only?: string; args: string[] } {
+  const at = argv.indexOf('--only');
+  if (at < 0) return { args: argv.slice(2) };
+  return { only: argv[at + 1], args: [...argv.slice(2, at), ...argv.slice(at + 2)] };
+}
+
 async function main(): Promise<void> {
-  const labs = Number(process.argv[2] ?? 20);
-  const verifiers = Number(process.argv[3] ?? 20);
-  const gatewayRounds = Number(process.argv[4] ?? 20);
+  const { only, args } = takeOnly(process.argv);
+  const labs = Number(args[0] ?? 20);
+  const verifiers = Number(args[1] ?? 20);
+  const gatewayRounds = Number(args[2] ?? 20);
   process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
   process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
+  process.env.LAB_IMAGE_CONSOLE ??= 'netlabs-local/console:1';
   process.env.LAB_IMAGE_PULL ??= 'false';
   process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/netlabs_test';
   process.env.LAB_SUBNET_POOL ??= '10.98.0.0/15';
+  if (only === 'warm') return benchWarm(args[0] ? Number(args[0]) : undefined);
+  if (only) throw new Error(`--only ${only}: unknown scenario (warm)`);
   const socketDir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   const socketPath = path.join(socketDir, 'gateway.sock');
   const stack = new TestStack({ GATEWAY_SOCKET: socketPath });

@@ -239,7 +239,7 @@ export class LabsService {
   private async load(actor: Actor, labId: string) {
     requireLabAccess(actor, labId);
     const lab = await this.labs.findWithProgress(labId);
-    // A warm lab is nobody's until a student claims it (libs/warm-pool/README.md).
+    // A warm lab is nobody's until a student claims it (README.md, "Warm labs").
     if (!lab || !isClaimed(lab)) throw new NotFoundException(`lab ${labId} not found`);
     return lab;
   }

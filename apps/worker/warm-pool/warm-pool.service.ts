@@ -15,7 +15,7 @@ import { HostPlacementService } from '../provisioning/host-placement.service';
 export const WARM_PROVISION_PRIORITY = 100;
 
 /**
- * Keeps WARM_LABS_PER_HOST warm labs on every Docker host that is up (libs/warm-pool/README.md):
+ * Keeps WARM_LABS_PER_HOST warm labs on every Docker host that is up (README.md, "Warm labs"):
  * new rows are provisioned like any lab (ProvisioningService: network, allocations,
  * console), labs beyond the target are trimmed. Runs on the labs queue, scheduled every
  * WARM_REFILL_INTERVAL_MS and queued by the API right after a claim.
