@@ -178,6 +178,9 @@ describe('warm labs (real API, worker, Postgres, Redis and Docker)', () => {
     // Unknown class, duplicate student: nothing claimed.
     expect((await stack.request('POST', `/classes/${crypto.randomUUID()}/students`, { students: [{ externalId: 'x' }] })).status).toBe(404);
     expect((await stack.request('POST', `/classes/${klass}/students`, { students: [{ externalId: 'y' }, { externalId: 'y' }] })).status).toBe(400);
+    const again = await stack.request('POST', `/classes/${klass}/students`, { students: [{ externalId: 'late' }, { externalId: 'z' }] });
+    expect(again.status, JSON.stringify(again.body)).toBe(409);
+    expect((await stack.request('GET', `/classes/${klass}`)).body.labs).toHaveLength(3);
   });
 
   it('shows warm labs in no class view nor progress, and every handed-out lab has its own subnets and port', async () => {

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { ClassRepository, type NewStudent } from '../../../libs/persistence/class.repository';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
+import { isUniqueViolation } from '../../../libs/persistence/prisma-errors';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName } from '../../../libs/queue/jobs';
@@ -50,7 +51,11 @@ export class StudentLabsService {
 
   async addStudents(classId: string, students: ArrivingStudent[]) {
     const { rows, tokens } = this.newStudents(students);
-    const found = await this.classes.addStudents(classId, rows, this.warmPool(undefined));
+    const found = await this.classes.addStudents(classId, rows, this.warmPool(undefined)).catch((error: unknown) => {
+      // Nothing was written (one transaction): say which students are already there.
+      if (isUniqueViolation(error)) throw new ConflictException(`a student of ${students.map((s) => `"${s.externalId}"`).join(', ')} is already in class ${classId}`);
+      throw error;
+    });
     if (!found) throw new NotFoundException(`class ${classId} not found (or deleted)`);
     return { class: found.class, labs: await this.launch(found, tokens) };
   }
