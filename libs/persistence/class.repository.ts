@@ -79,7 +79,9 @@ export class ClassRepository {
     const cold = students.filter((s) => !claimedBy.has(byExternalId.get(s.externalId)!.id));
     const coldLabs = cold.length
       ? await tx.lab.createManyAndReturn({
-          data: cold.map((s) => ({
+          data: cold.map((s, index) => ({
+            // One statement gives every row the same now(): a millisecond apart, the class lists them in the students' order.
+            createdAt: new Date(now + index),
             classId: klass.id,
             studentId: byExternalId.get(s.externalId)!.id,
             labDefinitionId: klass.labDefinitionId,
