@@ -11,6 +11,19 @@ export default defineConfig({
   schema: path.join(__dirname, 'schema.prisma'),
   migrations: { path: path.join(__dirname, 'migrations') },
   async adapter() {
-    return new PrismaPg(createPgPool(process.env.DATABASE_URL ?? ''));
+    const pool = createPgPool(process.env.DATABASE_URL ?? '');
+    const factory = new PrismaPg(pool);
+    const connect = factory.connect.bind(factory);
+    // The adapter runs a migration by splitting its script on every ";" (adapter-pg 6.19
+    // executeScript), which breaks a function body or a ";" in a comment. Postgres takes
+    // the whole script as one simple query (and runs it as one transaction).
+    factory.connect = async () => {
+      const adapter = await connect();
+      adapter.executeScript = async (script: string) => {
+        await pool.query(script);
+      };
+      return adapter;
+    };
+    return factory;
   },
 });

@@ -17,6 +17,7 @@ import { type AppConfig, loadConfig } from '../libs/config/app-config';
 import { DockerHostPool, dockerodeFactory } from '../libs/docker/docker-host-pool';
 import { AllocationRepository, BLOCK_HOURS, PoolExhaustedError, type LabClaim } from '../libs/persistence/allocation.repository';
 import { ClassRepository } from '../libs/persistence/class.repository';
+import { WarmLabRepository } from '../libs/persistence/warm-lab.repository';
 import { HostRepository } from '../libs/persistence/host.repository';
 import { LabRepository } from '../libs/persistence/lab.repository';
 import { PrismaService } from '../libs/persistence/prisma.service';
@@ -35,21 +36,24 @@ const config: AppConfig = loadConfig({
 const clients = [new PrismaService(config), new PrismaService(config), new PrismaService(config)];
 const prisma = clients[0];
 const repos = clients.map((c) => new AllocationRepository(c));
-const classes = new ClassRepository(prisma);
+const classes = new ClassRepository(prisma, new WarmLabRepository(prisma));
 const hostIds: string[] = [];
 const classIds: string[] = [];
 
 async function newLabs(n: number): Promise<{ id: string; classId: string; prefix: string }[]> {
+  const students = Array.from({ length: n }, (_, i) => ({ externalId: `s${i}`, tokenHash: `${runId}-${classIds.length}-${i}`, labPrefix: `nl-${runId.slice(0, 4)}${classIds.length}${i.toString(36)}` }));
   const created = await classes.createWithLabs({
     name: `alloc ${runId}`,
     labDefinitionId: 'docker-network',
     labTtlMinutes: 30,
     idleMinutes: 30,
     settings: { runPolicy: 'always', runAfterFailures: 0, language: 'en' },
-    students: Array.from({ length: n }, (_, i) => ({ externalId: `s${i}`, tokenHash: `${runId}-${classIds.length}-${i}`, labPrefix: `nl-${runId.slice(0, 4)}${classIds.length}${i.toString(36)}` })),
+    students,
+    // No warm pool: every lab is a new row with the prefix given.
+    warmPool: null,
   });
   classIds.push(created.class.id);
-  return created.labs.map(({ lab }) => lab);
+  return created.labs.map(({ lab }, i) => ({ id: lab.id, classId: created.class.id, prefix: students[i].labPrefix }));
 }
 
 function domain(name: string): string {

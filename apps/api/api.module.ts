@@ -10,6 +10,7 @@ import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
 import { ClassesService } from './classes/classes.service';
+import { StudentLabsService } from './classes/student-labs.service';
 import { AuditInterceptor } from './common/audit.interceptor';
 import { AuthGuard } from './common/auth.guard';
 import { AuthModule } from './common/auth.module';
@@ -58,6 +59,7 @@ import { DocsModule } from './docs/docs.module';
   providers: [
     HealthService,
     ClassesService,
+    StudentLabsService,
     LabsService,
     DashboardLinksService,
     // Order matters: authentication first (it limits requests without a valid token per

@@ -22,6 +22,7 @@ import { TeardownService } from './provisioning/teardown.service';
 import { LabContextFactory } from './steps/lab-context.factory';
 import { StepsProcessor } from './steps/steps.processor';
 import { StepsService } from './steps/steps.service';
+import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
@@ -43,6 +44,7 @@ import { StepsService } from './steps/steps.service';
     MaintenanceProcessor,
     JobMetricsService,
     WorkerMetricsServer,
+    WarmPoolService,
   ],
 })
 export class WorkerModule {}

@@ -171,6 +171,15 @@ const schema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Minutes the admin cookie of the queue board (/admin/queues) lasts. */
   ADMIN_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /**
+   * Warm labs (README.md, "Warm labs"): labs kept provisioned ahead on each Docker host, claimed by
+   * students as they arrive. 0 (default): no pool, every lab is provisioned for its student.
+   */
+  WARM_LABS_PER_HOST: z.coerce.number().int().min(0).max(500).default(0),
+  /** How often the worker tops the warm pools up (and trims them when WARM_LABS_PER_HOST was lowered). */
+  WARM_REFILL_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
+  /** A class created with a future `startsAt` has its labs provisioned this long before it. */
+  WARM_AHEAD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
 });
 
 /** LAB_PUBLISH_ADDRESS is always set once loaded (derived from LAB_PUBLIC_HOST when absent). */

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { PrismaClient } from './generated/client';
+import { LabStatus } from './generated/enums';
 import { PrismaService } from './prisma.service';
+import { WarmLabRepository } from './warm-lab.repository';
+
+type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 export interface NewStudent {
   externalId: string;
@@ -10,9 +15,15 @@ export interface NewStudent {
 
 @Injectable()
 export class ClassRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly warm: WarmLabRepository,
+  ) {}
 
-  /** Creates the class, its students and their labs (status provisioning) in one transaction. */
+  /**
+   * Creates the class, its students and their labs in one transaction. With `warmPool`,
+   * students get ready warm labs of that pool first (seat()); the rest get new labs.
+   */
   async createWithLabs(input: {
     name: string;
     labDefinitionId: string;
@@ -20,6 +31,9 @@ export class ClassRepository {
     idleMinutes: number;
     settings: { runPolicy: string; runAfterFailures: number; language: string };
     students: NewStudent[];
+    /** When the class starts: its labs' clocks (expiry, idle) start then. */
+    startsAt?: Date;
+    warmPool: string | null;
   }) {
     return this.prisma.$transaction(async (tx) => {
       const created = await tx.class.create({
@@ -28,27 +42,65 @@ export class ClassRepository {
           labDefinitionId: input.labDefinitionId,
           labTtlMinutes: input.labTtlMinutes,
           idleMinutes: input.idleMinutes,
+          startsAt: input.startsAt,
           ...input.settings,
         },
       });
-      const expiresAt = new Date(Date.now() + input.labTtlMinutes * 60_000);
-      const labs = [];
-      for (const student of input.students) {
-        const row = await tx.student.create({
-          data: { classId: created.id, externalId: student.externalId, displayName: student.displayName, tokenHash: student.tokenHash },
-        });
-        const lab = await tx.lab.create({
-          data: {
-            classId: created.id,
-            studentId: row.id,
-            labDefinitionId: input.labDefinitionId,
-            prefix: student.labPrefix,
+      return { class: created, labs: await this.seat(tx, created, input.students, input.warmPool) };
+    });
+  }
+
+  /** Students arriving in a live class (an LMS launch): same as at creation. Null when the class is unknown or deleted. */
+  async addStudents(classId: string, students: NewStudent[], warmPool: string | null) {
+    return this.prisma.$transaction(async (tx) => {
+      const found = await tx.class.findFirst({ where: { id: classId, deletedAt: null } });
+      if (!found) return null;
+      return { class: found, labs: await this.seat(tx, found, students, warmPool) };
+    });
+  }
+
+  /**
+   * The one way students get labs: their rows, then ready warm labs claimed for them (one
+   * UPDATE, WarmLabRepository.claim), then a new lab row (status provisioning) for each
+   * one left. `claimed` says which labs came warm (ready now, nothing to queue).
+   */
+  private async seat(tx: Tx, klass: { id: string; labDefinitionId: string; labTtlMinutes: number; startsAt: Date | null }, students: NewStudent[], warmPool: string | null) {
+    const now = Date.now();
+    const start = Math.max(now, klass.startsAt?.getTime() ?? now);
+    const expiresAt = new Date(start + klass.labTtlMinutes * 60_000);
+    const rows = await tx.student.createManyAndReturn({
+      data: students.map((s) => ({ classId: klass.id, externalId: s.externalId, displayName: s.displayName, tokenHash: s.tokenHash })),
+    });
+    const byExternalId = new Map(rows.map((row) => [row.externalId, row]));
+    const claims = warmPool
+      ? await this.warm.claim(tx, warmPool, { classId: klass.id, labDefinitionId: klass.labDefinitionId, expiresAt, studentIds: rows.map((r) => r.id) })
+      : [];
+    const claimedBy = new Map(claims.map((c) => [c.studentId, c]));
+    const cold = students.filter((s) => !claimedBy.has(byExternalId.get(s.externalId)!.id));
+    const coldLabs = cold.length
+      ? await tx.lab.createManyAndReturn({
+          data: cold.map((s, index) => ({
+            // One statement gives every row the same now(): a millisecond apart, the class lists them in the students' order.
+            createdAt: new Date(now + index),
+            classId: klass.id,
+            studentId: byExternalId.get(s.externalId)!.id,
+            labDefinitionId: klass.labDefinitionId,
+            prefix: s.labPrefix,
             expiresAt,
-          },
-        });
-        labs.push({ lab, student: row });
-      }
-      return { class: created, labs };
+            // A class that starts later: the idle clock starts with it.
+            lastActivityAt: new Date(start),
+          })),
+          select: { id: true, studentId: true, status: true, generation: true },
+        })
+      : [];
+    const coldBy = new Map(coldLabs.map((lab) => [lab.studentId!, lab]));
+    return students.map((s) => {
+      const student = byExternalId.get(s.externalId)!;
+      const warm = claimedBy.get(student.id);
+      const lab = warm
+        ? { id: warm.labId, status: LabStatus.ready, generation: warm.generation, claimed: true }
+        : { ...coldBy.get(student.id)!, claimed: false };
+      return { student, lab: { id: lab.id, status: lab.status, generation: lab.generation, claimed: lab.claimed } };
     });
   }
 

@@ -4,6 +4,21 @@ import { PrismaService } from './prisma.service';
 
 export { LabStatus };
 
+/** A lab row with its class and student loaded. */
+type WithOwner = { classId: string | null; studentId: string | null; class?: unknown; student?: unknown };
+/** The same row once a student holds it: class and student are there. */
+export type Claimed<T extends WithOwner> = T & { classId: string; studentId: string } & ('class' extends keyof T ? { class: NonNullable<T['class']> } : unknown) &
+  ('student' extends keyof T ? { student: NonNullable<T['student']> } : unknown);
+
+/**
+ * Whether a student holds this lab. A warm lab (no class, no student) is nobody's: the
+ * API answers 404 for it whoever asks, so no token, not even the instructor's, can open a
+ * terminal in it or change it before a student claims it.
+ */
+export function isClaimed<T extends WithOwner>(lab: T): lab is Claimed<T> {
+  return lab.classId !== null && lab.studentId !== null;
+}
+
 /**
  * A lab as one query reads it for a student's request or a step job: what run and verify
  * need (scope, host, generation, values, class settings, passed steps), no timestamps.
@@ -41,7 +56,8 @@ function toSnapshot(row: SnapshotRow | undefined): LabSnapshot | null {
 /** A lab as its teardown needs it. */
 export interface TeardownLab {
   id: string;
-  classId: string;
+  /** Null for a warm lab (no class until a student claims it). */
+  classId: string | null;
   prefix: string;
   hostId: string | null;
 }
@@ -263,18 +279,18 @@ export class LabRepository {
    */
   async extend(id: string, minutes: number): Promise<Date | null> {
     const lab = await this.prisma.lab.findUnique({ where: { id }, select: { expiresAt: true, class: { select: { deletedAt: true } } } });
-    if (!lab || lab.class.deletedAt) return null;
+    if (!lab?.class || lab.class.deletedAt) return null;
     const base = Math.max(Date.now(), lab.expiresAt?.getTime() ?? Date.now());
     const expiresAt = new Date(base + minutes * 60_000);
     await this.prisma.lab.update({ where: { id }, data: { expiresAt } });
     return expiresAt;
   }
 
-  /** Number of labs holding resources on each host (the placement load). */
+  /** Number of students' labs holding resources on each host (the placement load; warm labs are not students' labs). */
   async countLiveByHost(): Promise<Map<string, number>> {
     const rows = await this.prisma.lab.groupBy({
       by: ['hostId'],
-      where: { status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] }, hostId: { not: null } },
+      where: { status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] }, hostId: { not: null }, classId: { not: null } },
       _count: { _all: true },
     });
     return new Map(rows.map((r) => [r.hostId!, r._count._all]));

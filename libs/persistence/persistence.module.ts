@@ -9,8 +9,21 @@ import { PrismaService } from './prisma.service';
 import { ProgressRepository } from './progress.repository';
 import { StudentRepository } from './student.repository';
 import { TerminalSessionRepository } from './terminal-session.repository';
+import { WarmLabRepository } from './warm-lab.repository';
 
-const repositories = [PrismaService, ClassRepository, LabRepository, AllocationRepository, ProgressRepository, HostRepository, AuditRepository, StudentRepository, TerminalSessionRepository, InstructorSessionRepository];
+const repositories = [
+  PrismaService,
+  ClassRepository,
+  LabRepository,
+  AllocationRepository,
+  ProgressRepository,
+  HostRepository,
+  AuditRepository,
+  StudentRepository,
+  TerminalSessionRepository,
+  InstructorSessionRepository,
+  WarmLabRepository,
+];
 
 @Module({ providers: repositories, exports: repositories })
 export class PersistenceModule {}

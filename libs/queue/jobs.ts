@@ -23,9 +23,12 @@ export enum JobName {
   VerifyStep = 'verify-step',
   ReapLabs = 'reap-labs',
   Reconcile = 'reconcile',
+  /** Tops up (or trims) every host's warm pool to WARM_LABS_PER_HOST; cheap, runs on the labs queue. */
+  RefillWarmLabs = 'refill-warm-labs',
 }
 
-export type EndReason = 'expired' | 'idle' | 'deleted' | 'host-lost' | 'failed' | 'reset';
+/** `trimmed`: a warm lab nobody claimed, removed because the pool got smaller. */
+export type EndReason = 'expired' | 'idle' | 'deleted' | 'host-lost' | 'failed' | 'reset' | 'trimmed';
 
 /**
  * What a step job needs of its lab, as the API read it when it queued the job (one query
@@ -53,6 +56,7 @@ export interface JobPayloads {
   [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown; lang?: 'fr' | 'en'; lab?: StepJobLab };
   [JobName.ReapLabs]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;
+  [JobName.RefillWarmLabs]: Record<string, never>;
 }
 
 export interface CheckResult {
@@ -71,6 +75,7 @@ export interface JobResults {
   [JobName.VerifyStep]: { step: string; passed: boolean; checks: CheckResult[]; attemptId: string };
   [JobName.ReapLabs]: { outcome: 'done'; reaped: number };
   [JobName.Reconcile]: { outcome: 'done'; removed: number; repaired: number; marked: number };
+  [JobName.RefillWarmLabs]: { outcome: 'done'; created: number; trimmed: number };
 }
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
@@ -86,6 +91,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.VerifyStep]: QueueName.Steps,
   [JobName.ReapLabs]: QueueName.Maintenance,
   [JobName.Reconcile]: QueueName.Maintenance,
+  [JobName.RefillWarmLabs]: QueueName.Labs,
 };
 
 /**

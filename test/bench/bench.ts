@@ -11,6 +11,8 @@
  * - gateway: `docker ps`, `run -d`, `exec` through a lab's daemon vs the engine socket (gateway-bench.ts).
  * - teardown: a class of labs with all TP containers, DELETE /classes vs `docker rm -f` +
  *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50).
+ * - warm: a class of 30 (`--warm-students N`) claiming warm labs vs the same class cold,
+ *   each on a stack of its own (warm-bench.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,6 +25,7 @@ import { benchProvision } from './provision-bench';
 import { summary } from './stats';
 import { benchTeardown } from './teardown-bench';
 import { benchVerify } from './verify-bench';
+import { benchWarm } from './warm-bench';
 
 const run = promisify(execFile);
 
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
   const gatewayRounds = Number(positional[2] ?? 20);
   process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
   process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
+  process.env.LAB_IMAGE_CONSOLE ??= 'netlabs-local/console:1';
   process.env.LAB_IMAGE_PULL ??= 'false';
   process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/netlabs_test';
   process.env.LAB_SUBNET_POOL ??= '10.98.0.0/15';
@@ -75,6 +79,8 @@ async function main(): Promise<void> {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });
   }
+  // Warm labs need stacks of their own (a pool size set at start).
+  if (wants('warm')) await benchWarm(Number(named.get('warm-students') ?? 30));
 }
 
 async function provisionThroughApi(stack: TestStack, n: number) {

@@ -81,18 +81,21 @@ async function main(): Promise<void> {
   const provisioning = app.get(ProvisioningService);
   const prisma = app.get(PrismaService);
   const pool = app.get(DockerHostPool);
+  const students = Array.from({ length: n }, (_, i) => ({
+    externalId: `trace-${i}`,
+    tokenHash: randomBytes(16).toString('hex'),
+    labPrefix: `nl-${randomBytes(3).toString('hex')}`,
+  }));
   const created = await classes.createWithLabs({
     name: 'trace',
     labDefinitionId: 'docker-network',
     labTtlMinutes: 30,
     idleMinutes: 30,
     settings: { runPolicy: 'always', runAfterFailures: 0, language: 'en' },
-    students: Array.from({ length: n }, (_, i) => ({
-      externalId: `trace-${i}`,
-      tokenHash: randomBytes(16).toString('hex'),
-      labPrefix: `nl-${randomBytes(3).toString('hex')}`,
-    })),
+    students,
+    warmPool: null,
   });
+  const prefixes = new Map(created.labs.map(({ lab }, i) => [lab.id, students[i].labPrefix]));
   try {
     for (const { lab } of created.labs) {
       events = [];
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
   } finally {
     for (const { lab } of created.labs) {
       const row = await prisma.lab.findUnique({ where: { id: lab.id } });
-      if (row?.hostId) await pool.get(row.hostId).removeLab({ labId: lab.id, prefix: lab.prefix }).catch((e: unknown) => console.warn(String(e)));
+      if (row?.hostId) await pool.get(row.hostId).removeLab({ labId: lab.id, prefix: prefixes.get(lab.id)! }).catch((e: unknown) => console.warn(String(e)));
     }
     const ids = created.labs.map(({ lab }) => lab.id);
     await prisma.allocation.deleteMany({ where: { labId: { in: ids } } });

@@ -108,6 +108,13 @@ export class TestStack {
     await exited;
   }
 
+  /** Restarts the worker (killed hard) with some variables changed, as an operator changing its configuration would. */
+  async restartWorkerWith(changes: Record<string, string>): Promise<void> {
+    await this.killWorker();
+    this.env = { ...this.env, ...changes };
+    this.startWorker();
+  }
+
   async request<T = any>(method: string, urlPath: string, body?: unknown, token: string | null = this.adminToken): Promise<ApiResponse<T>> {
     return this.requestAt(this.apiUrl, method, urlPath, body, token);
   }
@@ -178,9 +185,15 @@ export class TestStack {
   }
 
   private async endLabsInDatabase(): Promise<void> {
-    if (!this.classIds.length) return;
     const db = new Pool({ connectionString: this.env.DATABASE_URL, max: 1 });
     try {
+      // Warm labs this run's worker kept (WARM_LABS_PER_HOST) and nobody claimed: their pool is the deployment id.
+      const warm = `select id from "Lab" where "warmPool" = $1 and "classId" is null`;
+      await db.query(`delete from "Allocation" where "labId" in (${warm})`, [this.env.DEPLOYMENT_ID]);
+      await db.query(`update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'trimmed'), "destroyedAt" = now() where id in (${warm}) and status <> 'destroyed'`, [
+        this.env.DEPLOYMENT_ID,
+      ]);
+      if (!this.classIds.length) return;
       await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where "classId" = any($1::uuid[]))`, [this.classIds]);
       await db.query(
         `update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'deleted'), "destroyedAt" = now() where "classId" = any($1::uuid[]) and status <> 'destroyed'`,

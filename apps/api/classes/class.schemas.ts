@@ -20,6 +20,15 @@ export const createClassSchema = z
     runAfterFailures: z.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).optional(),
     /** The labs' language; a student may override it per request (?lang=). */
     language: z.enum(LANGUAGES, { errorMap: () => ({ message: `must be one of ${LANGUAGES.join(', ')}` }) }).optional(),
+    /**
+     * When the class starts (ISO 8601): its labs are provisioned WARM_AHEAD_MINUTES before,
+     * and their expiry and idle clocks start then. At most 30 days ahead.
+     */
+    startsAt: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-12-01T08:00:00+01:00' })
+      .refine((at) => Date.parse(at) <= Date.now() + 30 * 24 * 3600_000, 'must be at most 30 days ahead')
+      .optional(),
   })
   .superRefine((body, ctx) => {
     if (body.runAfterFailures !== undefined && body.runPolicy !== undefined && body.runPolicy !== 'after-failures') {
@@ -37,3 +46,18 @@ export const createClassSchema = z
   });
 
 export type CreateClassBody = z.infer<typeof createClassSchema>;
+
+/** Students arriving in a live class (POST /classes/:id/students). */
+export const addStudentsSchema = z
+  .object({
+    students: z.array(student, { required_error: 'is required' }).min(1, 'must list at least one student').max(500, 'at most 500 students at once'),
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.students.forEach((s, index) => {
+      if (seen.has(s.externalId)) ctx.addIssue({ code: 'custom', path: ['students', index, 'externalId'], message: `duplicate "${s.externalId}"` });
+      seen.add(s.externalId);
+    });
+  });
+
+export type AddStudentsBody = z.infer<typeof addStudentsSchema>;

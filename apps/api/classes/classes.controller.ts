@@ -5,7 +5,7 @@ import { AdminOnly, CurrentActor, InstructorsToo } from '../common/auth.guard';
 import { ApiDoc } from '../docs/api-doc';
 import { UuidPipe } from '../common/uuid.pipe';
 import { ZodBodyPipe } from '../common/zod-body.pipe';
-import { type CreateClassBody, createClassSchema } from './class.schemas';
+import { type AddStudentsBody, addStudentsSchema, type CreateClassBody, createClassSchema } from './class.schemas';
 import { ClassesService } from './classes.service';
 import { KnownClassGuard } from './known-class.guard';
 
@@ -24,6 +24,13 @@ export class ClassesController {
   @Get()
   list() {
     return this.classes.list();
+  }
+
+  /** Students arriving in a live class: a warm lab each while the pool has some (StudentLabsService). */
+  @ApiDoc({ summary: 'Add students to a live class: a lab each (warm ones first), tokens and links shown once', responses: { 201: 'The new labs', 404: 'No such class', 409: 'A student already in the class' } })
+  @Post(':id/students')
+  addStudents(@Param('id', new UuidPipe()) id: string, @Body(new ZodBodyPipe(addStudentsSchema)) body: AddStudentsBody) {
+    return this.classes.addStudents(id, body);
   }
 
   @ApiDoc({ summary: 'A class and its labs (status of each)', responses: { 200: 'The class', 404: 'No such class' } })

@@ -1,8 +1,7 @@
-import { BadRequestException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { ClassRepository } from '../../../libs/persistence/class.repository';
-import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { isClaimed, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { PassedWith } from '../../../libs/persistence/progress.repository';
 import { LabEvents } from '../../../libs/events/lab-events';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
@@ -10,72 +9,53 @@ import { classJobIds, labJobIds } from '../../../libs/queue/job-ids';
 import { JobName } from '../../../libs/queue/jobs';
 import { requireClassAccess } from '../common/access';
 import type { Actor } from '../common/actor';
-import { studentLabUrl } from '../common/student-link';
-import { hashToken, newLabPrefix, newStudentToken } from '../common/tokens';
 import { classSettings, DEFAULT_CLASS_SETTINGS } from './class-settings';
-import type { CreateClassBody } from './class.schemas';
+import type { AddStudentsBody, CreateClassBody } from './class.schemas';
 import { csvFileName, progressCsv } from './progress-csv';
 import { classProgressStream, countByStatus } from './class-progress';
+import { StudentLabsService } from './student-labs.service';
 
 const DEFAULT_TTL_MINUTES = 240;
 const DEFAULT_IDLE_MINUTES = 60;
 
 @Injectable()
 export class ClassesService {
-  private readonly logger = new Logger(ClassesService.name);
-
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly classes: ClassRepository,
-    private readonly labs: LabRepository,
     private readonly catalogue: LabCatalogue,
     private readonly queue: JobQueue,
+    private readonly labs: LabRepository,
     private readonly events: LabEvents,
+    private readonly studentLabs: StudentLabsService,
   ) {}
 
-  /** Creates the class and one lab per student, then queues their provisioning. Tokens are returned once. */
+  /** Creates the class and one lab per student (StudentLabsService: warm labs first). Tokens are returned once. */
   async create(body: CreateClassBody) {
     if (!this.catalogue.get(body.labDefinitionId)) {
       throw new BadRequestException(`labDefinitionId: unknown lab definition "${body.labDefinitionId}"`);
     }
-    const tokens = new Map<string, string>();
-    const students = body.students.map((s) => {
-      const token = newStudentToken();
-      tokens.set(s.externalId, token);
-      return { externalId: s.externalId, displayName: s.displayName, tokenHash: hashToken(token), labPrefix: newLabPrefix() };
-    });
-    const created = await this.classes.createWithLabs({
-      name: body.name,
-      labDefinitionId: body.labDefinitionId,
-      labTtlMinutes: body.labTtlMinutes ?? DEFAULT_TTL_MINUTES,
-      idleMinutes: body.idleMinutes ?? DEFAULT_IDLE_MINUTES,
-      settings: {
-        runPolicy: body.runPolicy ?? DEFAULT_CLASS_SETTINGS.runPolicy,
-        runAfterFailures: body.runAfterFailures ?? DEFAULT_CLASS_SETTINGS.runAfterFailures,
-        language: body.language ?? DEFAULT_CLASS_SETTINGS.language,
+    const created = await this.studentLabs.createClass(
+      {
+        name: body.name,
+        labDefinitionId: body.labDefinitionId,
+        labTtlMinutes: body.labTtlMinutes ?? DEFAULT_TTL_MINUTES,
+        idleMinutes: body.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+        settings: {
+          runPolicy: body.runPolicy ?? DEFAULT_CLASS_SETTINGS.runPolicy,
+          runAfterFailures: body.runAfterFailures ?? DEFAULT_CLASS_SETTINGS.runAfterFailures,
+          language: body.language ?? DEFAULT_CLASS_SETTINGS.language,
+        },
+        startsAt: body.startsAt ? new Date(body.startsAt) : undefined,
       },
-      students,
-    });
-    try {
-      await Promise.all(created.labs.map(({ lab }) => this.queue.enqueue(JobName.ProvisionLab, { labId: lab.id }, { jobId: labJobIds.provision(lab) })));
-    } catch (error) {
-      // Without a queue no lab would ever become ready: fail them now rather than leave them pending forever.
-      this.logger.error(`could not queue provisioning for class ${created.class.id}: ${String(error)}`);
-      await Promise.all(created.labs.map(({ lab }) => this.labs.markFailed(lab.id, 'could not queue provisioning: job queue unavailable')));
-      throw new ServiceUnavailableException('the job queue is unavailable; the class was created but its labs failed, delete it and try again');
-    }
+      body.students,
+    );
     return {
       id: created.class.id,
       name: created.class.name,
       labDefinitionId: created.class.labDefinitionId,
       ...classSettings(created.class),
-      labs: created.labs.map(({ lab, student }) => ({
-        id: lab.id,
-        studentExternalId: student.externalId,
-        token: tokens.get(student.externalId)!,
-        url: studentLabUrl(this.config, lab.id, tokens.get(student.externalId)!),
-        status: lab.status,
-      })),
+      startsAt: created.class.startsAt,
+      labs: created.labs,
     };
   }
 
@@ -95,6 +75,12 @@ export class ClassesService {
     });
   }
 
+  /** Students arriving in a live class: a warm lab each while the pool has some, else one provisioned for them. */
+  async addStudents(id: string, body: AddStudentsBody) {
+    const added = await this.studentLabs.addStudents(id, body.students);
+    return { id: added.class.id, labs: added.labs };
+  }
+
   /** The admin, or an instructor of this class (a dashboard link); anyone else 404. */
   async get(actor: Actor, id: string) {
     requireClassAccess(actor, id);
@@ -105,11 +91,12 @@ export class ClassesService {
       name: found.name,
       labDefinitionId: found.labDefinitionId,
       ...classSettings(found),
+      startsAt: found.startsAt,
       createdAt: found.createdAt,
       deletedAt: found.deletedAt,
       /** How many labs are in each status: provisioning progress at a glance. */
-      counts: countByStatus(found.labs),
-      labs: found.labs.map((lab) => ({
+      counts: countByStatus(found.labs.filter(isClaimed)),
+      labs: found.labs.filter(isClaimed).map((lab) => ({
         id: lab.id,
         studentExternalId: lab.student.externalId,
         displayName: lab.student.displayName,
@@ -145,7 +132,7 @@ export class ClassesService {
     return {
       classId: found.id,
       steps: stepIds,
-      students: found.labs.map((lab) => {
+      students: found.labs.filter(isClaimed).map((lab) => {
         const byStep = new Map(lab.steps.map((p) => [p.stepId, p]));
         const steps: Record<string, string> = {};
         /** Per passed step: by the student's own work or after running its solution. */

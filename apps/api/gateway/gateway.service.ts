@@ -22,7 +22,8 @@ export class GatewayService implements GatewayLabs, OnApplicationBootstrap, OnAp
 
   async findReady(labId: string): Promise<GatewayLab | null> {
     const lab = await this.labs.findForGateway(labId);
-    if (!lab || lab.status !== LabStatus.ready || !lab.hostId) return null;
+    // A warm lab's daemon answers nothing until a student claims the lab: nobody can change it before.
+    if (!lab || lab.status !== LabStatus.ready || !lab.hostId || lab.classId === null) return null;
     const values = labValuesFrom(lab.allocations, this.config.LAB_PUBLIC_HOST);
     if (!values) return null;
     return { labId: lab.id, hostId: lab.hostId, scope: scopeOf(lab, this.config), values };

@@ -7,7 +7,7 @@ import type { LabDefinition, Lang } from '../../../libs/labs/lab-definition';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { AuditRepository } from '../../../libs/persistence/audit.repository';
-import { type LabSnapshot, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { isClaimed, type LabSnapshot, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { hashToken, newStudentToken } from '../common/tokens';
@@ -272,7 +272,8 @@ export class LabsService {
   private async load(actor: Actor, labId: string, options: { instructors?: boolean } = {}) {
     if (actor.kind !== 'instructor' || !options.instructors) requireLabAccess(actor, labId);
     const lab = await this.labs.findWithProgress(labId);
-    if (!lab) throw new NotFoundException(`lab ${labId} not found`);
+    // A warm lab is nobody's until a student claims it (README.md, "Warm labs").
+    if (!lab || !isClaimed(lab)) throw new NotFoundException(`lab ${labId} not found`);
     requireLabAccess(actor, labId, lab.classId);
     return lab;
   }

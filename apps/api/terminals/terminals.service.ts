@@ -16,7 +16,7 @@ import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
 import { scopeOf } from '../../../libs/docker/lab-scope';
 import { CONSOLE, DockerLayerError, type LabScope } from '../../../libs/docker/tenant-docker';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
-import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { isClaimed, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { TerminalSessionRepository } from '../../../libs/persistence/terminal-session.repository';
 import { requireLabAccess } from '../common/access';
 import { type Actor, describeActor } from '../common/actor';
@@ -239,7 +239,8 @@ export class TerminalsService implements OnModuleDestroy {
   private async loadLab(actor: Actor, labId: string) {
     requireLabAccess(actor, labId);
     const lab = await this.labs.findById(labId);
-    if (!lab) throw new NotFoundException(`lab ${labId} not found`);
+    // A warm lab is nobody's until a student claims it (README.md, "Warm labs").
+    if (!lab || !isClaimed(lab)) throw new NotFoundException(`lab ${labId} not found`);
     return lab;
   }
 }

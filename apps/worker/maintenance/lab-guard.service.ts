@@ -106,7 +106,7 @@ export class LabGuardService {
     this.logger.warn(`lab ${container.labId}: ${message}`);
     const lab = await this.labs.findById(container.labId);
     if (!lab) return;
-    await this.audit.record({ actor: 'lab-guard', action: 'incident', labId: lab.id, classId: lab.classId, detail: { container: container.name, message, ...detail } });
+    await this.audit.record({ actor: 'lab-guard', action: 'incident', labId: lab.id, classId: lab.classId ?? undefined, detail: { container: container.name, message, ...detail } });
     await this.labs.noteIncident(lab.id, message);
   }
 }

@@ -41,6 +41,8 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   private async schedule(): Promise<void> {
     await this.queue.repeat(JobName.ReapLabs, {}, this.config.REAP_INTERVAL_MS);
     await this.queue.repeat(JobName.Reconcile, {}, this.config.RECONCILE_INTERVAL_MS);
+    // Without a pool, the refill only trims what a larger WARM_LABS_PER_HOST left: as often as reconciling.
+    await this.queue.repeat(JobName.RefillWarmLabs, {}, this.config.WARM_LABS_PER_HOST > 0 ? this.config.WARM_REFILL_INTERVAL_MS : this.config.RECONCILE_INTERVAL_MS);
   }
 
   async process(job: Job): Promise<JobResults[JobName.ReapLabs] | JobResults[JobName.Reconcile]> {

@@ -102,7 +102,7 @@ export class ReconcilerService {
       const left = await host.listOwned({ key: LABEL_LAB, value: lab.id });
       if (left.length) continue;
       if (!(await this.labs.clearLeak(lab.id))) continue;
-      await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { kind: 'leak-cleared', was: lab.leaked } });
+      await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId ?? undefined, detail: { kind: 'leak-cleared', was: lab.leaked } });
       this.logger.warn(`lab ${lab.id}: what its teardown left on ${host.hostId} is gone, allocations freed (${lab.leaked})`);
     }
   }
@@ -133,7 +133,7 @@ export class ReconcilerService {
   }
 
   /** Recreates the lab's default network and its console when they vanished (engine data lost, someone removed them). */
-  private async repairLab(host: TenantDocker, lab: { id: string; classId: string; prefix: string }): Promise<boolean> {
+  private async repairLab(host: TenantDocker, lab: { id: string; classId: string | null; prefix: string }): Promise<boolean> {
     const scope = scopeOf(lab, this.config);
     const networkOk = !!(await host.inspectNetwork(scope, DEFAULT_NETWORK));
     const consoleOk = !!(await host.inspectContainer(scope, CONSOLE))?.running;
@@ -151,7 +151,7 @@ export class ReconcilerService {
       return false;
     }
     const repaired = [!networkOk && 'network bridge', !consoleOk && 'console'].filter(Boolean).join(' and ');
-    await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId, detail: { repaired: `${repaired} missing or stopped, recreated` } });
+    await this.audit.record({ actor: 'reconciler', action: 'incident', labId: lab.id, classId: lab.classId ?? undefined, detail: { repaired: `${repaired} missing or stopped, recreated` } });
     this.logger.warn(`lab ${lab.id}: ${repaired} missing or stopped, recreated`);
     return true;
   }

@@ -7,6 +7,7 @@ import { workerOptions } from '../worker-options';
 import { ProvisioningService } from './provisioning.service';
 import { ResetService } from './reset.service';
 import { TeardownService } from './teardown.service';
+import { WarmPoolService } from '../warm-pool/warm-pool.service';
 
 /** Consumes the `labs` queue: provisioning and teardown. */
 @Processor(QueueName.Labs, workerOptions('PROVISION_CONCURRENCY'))
@@ -18,18 +19,21 @@ export class LabsProcessor extends WorkerHost {
     private readonly teardowns: TeardownService,
     private readonly resets: ResetService,
     private readonly events: LabEvents,
+    private readonly warmPool: WarmPoolService,
   ) {
     super();
   }
 
   async process(
     job: Job,
-  ): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab] | JobResults[JobName.TeardownClass] | JobResults[JobName.ResetLab]> {
+  ): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab] | JobResults[JobName.TeardownClass] | JobResults[JobName.ResetLab] | JobResults[JobName.RefillWarmLabs]> {
     switch (job.name) {
       case JobName.ProvisionLab:
         return this.provision(job as Job<JobPayloads[JobName.ProvisionLab]>);
       case JobName.ResetLab:
         return this.reset(job as Job<JobPayloads[JobName.ResetLab]>);
+      case JobName.RefillWarmLabs:
+        return this.warmPool.refill();
       case JobName.TeardownLab: {
         const { labId, reason } = (job as Job<JobPayloads[JobName.TeardownLab]>).data;
         return this.teardowns.teardown(labId, reason);

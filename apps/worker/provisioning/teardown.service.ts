@@ -78,7 +78,7 @@ export class TeardownService {
       const lab = byId.get(removal.labId)!;
       const words = describeLeak(removal.leaked);
       await this.labs.markDestroyedLeaking(lab.id, words);
-      await this.audit.record({ actor: 'teardown', action: 'incident', labId: lab.id, classId: lab.classId, detail: { kind: 'leaked', reason, leaked: removal.leaked } });
+      await this.audit.record({ actor: 'teardown', action: 'incident', labId: lab.id, classId: lab.classId ?? undefined, detail: { kind: 'leaked', reason, leaked: removal.leaked } });
       this.logger.error(`lab ${lab.id} destroyed (${reason}) but the engine kept: ${words}; its allocations stay held until the reconciler removes it`);
     }
     await this.publish(removals.map((r) => byId.get(r.labId)!), 'destroyed', reason);
@@ -96,6 +96,6 @@ export class TeardownService {
   }
 
   private async publish(labs: TeardownLab[], status: 'destroying' | 'destroyed', reason: EndReason): Promise<void> {
-    await Promise.all(labs.map((lab) => this.events.publish({ type: 'lab-status', labId: lab.id, classId: lab.classId, status, reason })));
+    await Promise.all(labs.map((lab) => this.events.publish({ type: 'lab-status', labId: lab.id, classId: lab.classId ?? undefined, status, reason })));
   }
 }
