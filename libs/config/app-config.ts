@@ -162,6 +162,11 @@ const schema = z.object({
   GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Images a lab may own (docker build, commit, tag). */
   LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
+  /** Encrypts the LTI tool's private keys in the database (default: derived from ADMIN_TOKEN). */
+  LTI_KEY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Tries of one grade post to an LMS (exponential backoff from LTI_GRADE_BACKOFF_MS) before it is recorded failed. */
+  LTI_GRADE_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  LTI_GRADE_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
 });
 
 /** LAB_PUBLISH_ADDRESS is always set once loaded (derived from LAB_PUBLIC_HOST when absent). */
