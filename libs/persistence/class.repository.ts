@@ -8,6 +8,27 @@ export interface NewStudent {
   labPrefix: string;
 }
 
+type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
+
+/**
+ * The one place a student and their lab rows are made (POST /classes, adding students, an LTI
+ * launch): status provisioning, the class's definition and lab lifetime.
+ */
+async function createStudentLabs(tx: Tx, owner: { id: string; labDefinitionId: string; labTtlMinutes: number }, students: NewStudent[]) {
+  const expiresAt = new Date(Date.now() + owner.labTtlMinutes * 60_000);
+  const labs = [];
+  for (const student of students) {
+    const row = await tx.student.create({
+      data: { classId: owner.id, externalId: student.externalId, displayName: student.displayName, tokenHash: student.tokenHash },
+    });
+    const lab = await tx.lab.create({
+      data: { classId: owner.id, studentId: row.id, labDefinitionId: owner.labDefinitionId, prefix: student.labPrefix, expiresAt },
+    });
+    labs.push({ lab, student: row });
+  }
+  return labs;
+}
+
 @Injectable()
 export class ClassRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -31,25 +52,27 @@ export class ClassRepository {
           ...input.settings,
         },
       });
-      const expiresAt = new Date(Date.now() + input.labTtlMinutes * 60_000);
-      const labs = [];
-      for (const student of input.students) {
-        const row = await tx.student.create({
-          data: { classId: created.id, externalId: student.externalId, displayName: student.displayName, tokenHash: student.tokenHash },
-        });
-        const lab = await tx.lab.create({
-          data: {
-            classId: created.id,
-            studentId: row.id,
-            labDefinitionId: input.labDefinitionId,
-            prefix: student.labPrefix,
-            expiresAt,
-          },
-        });
-        labs.push({ lab, student: row });
-      }
+      const labs = await createStudentLabs(tx, created, input.students);
       return { class: created, labs };
     });
+  }
+
+  /**
+   * Adds students and their labs (status provisioning) to a live class, in one transaction,
+   * through the same code as createWithLabs. Null when the class is unknown or deleted;
+   * throws a unique violation (P2002) when one of them is already in the class.
+   */
+  async addStudentsWithLabs(classId: string, students: NewStudent[]) {
+    return this.prisma.$transaction(async (tx) => {
+      const found = await tx.class.findFirst({ where: { id: classId, deletedAt: null } });
+      if (!found) return null;
+      return { class: found, labs: await createStudentLabs(tx, found, students) };
+    });
+  }
+
+  /** The student of a class by their external id, with their lab. */
+  findStudent(classId: string, externalId: string) {
+    return this.prisma.student.findUnique({ where: { classId_externalId: { classId, externalId } }, include: { lab: true } });
   }
 
   /** Whether the class exists and is not deleted, without loading its labs. */

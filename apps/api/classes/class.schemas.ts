@@ -37,3 +37,19 @@ export const createClassSchema = z
   });
 
 export type CreateClassBody = z.infer<typeof createClassSchema>;
+
+/** POST /classes/:id/students: students joining a live class. */
+export const addStudentsSchema = z
+  .object({
+    students: z.array(student, { required_error: 'is required' }).min(1, 'must list at least one student').max(500, 'at most 500 students at once'),
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Map<string, number>();
+    body.students.forEach((s, index) => {
+      const first = seen.get(s.externalId);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['students', index, 'externalId'], message: `duplicate "${s.externalId}" (also students[${first}])` });
+      else seen.set(s.externalId, index);
+    });
+  });
+
+export type AddStudentsBody = z.infer<typeof addStudentsSchema>;
