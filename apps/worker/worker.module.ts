@@ -2,8 +2,11 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
 import { LabsModule } from '../../libs/labs/labs.module';
+import { LtiModule } from '../../libs/lti/lti.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
+import { GradePassbackService } from './grades/grade-passback.service';
+import { GradesProcessor } from './grades/grades.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ReaperService } from './maintenance/reaper.service';
 import { LabGuardService } from './maintenance/lab-guard.service';
@@ -21,7 +24,7 @@ import { StepsService } from './steps/steps.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
-  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule],
+  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, LtiModule],
   providers: [
     HostPlacementService,
     LabAllocatorService,
@@ -37,6 +40,8 @@ import { StepsService } from './steps/steps.service';
     ReconcilerService,
     LabGuardService,
     MaintenanceProcessor,
+    GradePassbackService,
+    GradesProcessor,
   ],
 })
 export class WorkerModule {}

@@ -11,6 +11,8 @@ export enum QueueName {
   Steps = 'steps',
   /** Periodic housekeeping: reaping expired labs, reconciling hosts. */
   Maintenance = 'maintenance',
+  /** Scores passed back to LMSs (LTI AGS): slow, remote, retried with backoff. */
+  Grades = 'grades',
 }
 
 export enum JobName {
@@ -21,6 +23,7 @@ export enum JobName {
   VerifyStep = 'verify-step',
   ReapLabs = 'reap-labs',
   Reconcile = 'reconcile',
+  PostGrade = 'post-grade',
 }
 
 export type EndReason = 'expired' | 'idle' | 'deleted' | 'host-lost' | 'failed' | 'reset';
@@ -35,6 +38,8 @@ export interface JobPayloads {
   [JobName.VerifyStep]: { labId: string; stepId: string; answer?: unknown; lang?: 'fr' | 'en' };
   [JobName.ReapLabs]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;
+  /** One LtiGradePost row to send (its score, line item and outcome are in the row). */
+  [JobName.PostGrade]: { postId: string };
 }
 
 export interface CheckResult {
@@ -51,6 +56,7 @@ export interface JobResults {
   [JobName.VerifyStep]: { step: string; passed: boolean; checks: CheckResult[]; attemptId: string };
   [JobName.ReapLabs]: { outcome: 'done'; reaped: number };
   [JobName.Reconcile]: { outcome: 'done'; removed: number; repaired: number; marked: number };
+  [JobName.PostGrade]: { outcome: 'sent' | 'failed' | 'skipped'; reason?: string };
 }
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
@@ -65,6 +71,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.VerifyStep]: QueueName.Steps,
   [JobName.ReapLabs]: QueueName.Maintenance,
   [JobName.Reconcile]: QueueName.Maintenance,
+  [JobName.PostGrade]: QueueName.Grades,
 };
 
 /**

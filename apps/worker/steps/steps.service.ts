@@ -1,19 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { StepRunError } from '../../../libs/labs/step-executor';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { type JobResults, JobName, PermanentJobError } from '../../../libs/queue/jobs';
+import { GradePassbackService } from '../grades/grade-passback.service';
 import { LabContextFactory } from './lab-context.factory';
 
 /** Runs and verifies a lab's steps through the lab runner; stores every verification. */
 @Injectable()
 export class StepsService {
+  private readonly logger = new Logger(StepsService.name);
   constructor(
     private readonly contexts: LabContextFactory,
     private readonly catalogue: LabCatalogue,
     private readonly runner: LabRunner,
     private readonly progress: ProgressRepository,
+    private readonly grades: GradePassbackService,
   ) {}
 
   /** A solution that fails part-way answers with its transcript so far and why it stopped. */
@@ -31,6 +34,8 @@ export class StepsService {
     const { context, definition } = await this.prepare(labId);
     const result = await this.runner.verifyStep(definition, stepId, context, answer, lang);
     const attemptId = await this.progress.recordAttempt({ labId, stepId, passed: result.passed, answer, checks: result.checks });
+    // The LMS's gradebook (labs opened by an LTI launch); a grade that cannot be queued must not fail the verify.
+    if (result.passed) await this.grades.stepPassed(labId).catch((error: unknown) => this.logger.error(`grade of lab ${labId} not queued: ${String(error)}`));
     return { ...result, attemptId };
   }
 
