@@ -6,6 +6,7 @@ import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
 import { EventsModule } from '../../libs/events/events.module';
 import { LabsModule } from '../../libs/labs/labs.module';
+import { LtiModule } from '../../libs/lti/lti.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
@@ -27,6 +28,7 @@ import { LabsController } from './labs/labs.controller';
 import { LabsService } from './labs/labs.service';
 import { StudentPageModule } from './student-page/student-page.module';
 import { TerminalsModule } from './terminals/terminals.module';
+import { ltiControllers, ltiProviders } from './lti/lti.providers';
 
 @Module({
   imports: [
@@ -40,18 +42,20 @@ import { TerminalsModule } from './terminals/terminals.module';
     GatewayModule,
     AuthModule,
     EventsModule,
+    LtiModule,
     ThrottlerModule.forRootAsync({
       imports: [AuthModule],
       inject: [APP_CONFIG, RateLimitStore],
       useFactory: (config: AppConfig, store: RateLimitStore) => rateLimitOptions(config, store),
     }),
   ],
-  controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController],
+  controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController, ...ltiControllers],
   providers: [
     HealthService,
     ClassesService,
     LabsService,
     DashboardLinksService,
+    ...ltiProviders,
     // Order matters: authentication first (it limits requests without a valid token per
     // address before any lookup), so that the per-token rate limit knows who is calling.
     { provide: APP_GUARD, useClass: AuthGuard },
