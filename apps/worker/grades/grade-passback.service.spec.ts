@@ -5,28 +5,29 @@ import { GradePassbackService } from './grade-passback.service';
 const LEARNER = 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner';
 const SCORE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
 
-function setup(options: { roles?: string[]; revoked?: boolean; lineItem?: string | null; post?: () => Promise<void> } = {}) {
+function setup(options: { roles?: readonly string[]; revoked?: boolean; lineItem?: string | null; post?: () => Promise<void> } = {}) {
   const recorded: { status: string; error?: string | null }[] = [];
   const sent: unknown[] = [];
   const post = { id: 'p1', labId: 'l1', scoreGiven: 2, scoreMaximum: 9, status: 'pending', createdAt: new Date() };
   const target = {
     userId: 'sub-1',
-    roles: options.roles ?? [LEARNER],
+    roles: [...(options.roles ?? [LEARNER])],
     scopes: [SCORE],
     lineItemUrl: options.lineItem === undefined ? 'https://lms.example/lineitems/5/lineitem?type_id=1' : options.lineItem,
     deployment: { deploymentId: 'dep-1', revokedAt: options.revoked ? new Date() : null, platform: { id: 'pl', clientId: 'c', tokenUrl: 'https://lms.example/token', issuer: 'https://lms.example' } },
   };
-  const strict = <T extends object>(name: string, impl: Partial<T>) =>
-    new Proxy(impl, { get: (o, k) => (k in o ? (o as Record<string | symbol, unknown>)[k] : k === 'then' ? undefined : () => { throw new Error(`${name}.${String(k)} not stubbed`); }) }) as T;
+  /** A fake whose every unstubbed method fails the test. */
+  const strict = (name: string, impl: object): never =>
+    new Proxy(impl, { get: (o, k) => (k in o ? (o as Record<string | symbol, unknown>)[k] : k === 'then' ? undefined : () => { throw new Error(`${name}.${String(k)} not stubbed`); }) }) as never;
   const sut = new GradePassbackService(
     { LTI_GRADE_ATTEMPTS: 3, LTI_GRADE_BACKOFF_MS: 10 } as never,
-    strict('lti', { gradeTarget: async () => target }) as never,
-    strict('posts', { find: async () => post, superseded: async () => false, attempted: async (_id: string, outcome: { status: string; error?: string | null }) => void recorded.push(outcome) }) as never,
-    strict('progress', {}) as never,
-    strict('labs', {}) as never,
-    strict('catalogue', {}) as never,
-    strict('queue', {}) as never,
-    strict('ags', { postScore: async (...args: unknown[]) => { sent.push(args); await options.post?.(); } }) as never,
+    strict('lti', { gradeTarget: async () => target }),
+    strict('posts', { find: async () => post, superseded: async () => false, attempted: async (_id: string, outcome: { status: string; error?: string | null }) => void recorded.push(outcome) }),
+    strict('progress', {}),
+    strict('labs', {}),
+    strict('catalogue', {}),
+    strict('queue', {}),
+    strict('ags', { postScore: async (...args: unknown[]) => { sent.push(args); await options.post?.(); } }),
   );
   return { sut, recorded, sent };
 }
