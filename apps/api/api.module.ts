@@ -6,6 +6,7 @@ import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
 import { EventsModule } from '../../libs/events/events.module';
 import { LabsModule } from '../../libs/labs/labs.module';
+import { LtiModule } from '../../libs/lti/lti.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
@@ -32,6 +33,7 @@ import { DashboardPageModule } from './dashboard/dashboard-page.module';
 import { MetricsModule } from '../../libs/metrics/metrics.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
 import { DocsModule } from './docs/docs.module';
+import { ltiControllers, ltiProviders } from './lti/lti.providers';
 
 @Module({
   imports: [
@@ -46,6 +48,7 @@ import { DocsModule } from './docs/docs.module';
     AuthModule,
     EventsModule,
     DashboardPageModule,
+    LtiModule,
     ThrottlerModule.forRootAsync({
       imports: [AuthModule],
       inject: [APP_CONFIG, RateLimitStore],
@@ -55,13 +58,14 @@ import { DocsModule } from './docs/docs.module';
     ApiMetricsModule,
     DocsModule,
   ],
-  controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController],
+  controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController, ...ltiControllers],
   providers: [
     HealthService,
     ClassesService,
     StudentLabsService,
     LabsService,
     DashboardLinksService,
+    ...ltiProviders,
     // Order matters: authentication first (it limits requests without a valid token per
     // address before any lookup), so that the per-token rate limit knows who is calling.
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -3,11 +3,14 @@ import { ConfigModule } from '../../libs/config/config.module';
 import { DockerModule } from '../../libs/docker/docker.module';
 import { EventsModule } from '../../libs/events/events.module';
 import { LabsModule } from '../../libs/labs/labs.module';
+import { LtiModule } from '../../libs/lti/lti.module';
 import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { MetricsModule } from '../../libs/metrics/metrics.module';
 import { JobMetricsService } from './metrics/job-metrics.service';
 import { WorkerMetricsServer } from './metrics/worker-metrics.server';
+import { GradePassbackService } from './grades/grade-passback.service';
+import { GradesProcessor } from './grades/grades.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ReaperService } from './maintenance/reaper.service';
 import { LabGuardService } from './maintenance/lab-guard.service';
@@ -26,7 +29,7 @@ import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
-  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule],
+  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule, LtiModule],
   providers: [
     HostPlacementService,
     LabAllocatorService,
@@ -45,6 +48,8 @@ import { WarmPoolService } from './warm-pool/warm-pool.service';
     JobMetricsService,
     WorkerMetricsServer,
     WarmPoolService,
+    GradePassbackService,
+    GradesProcessor,
   ],
 })
 export class WorkerModule {}

@@ -180,6 +180,11 @@ const schema = z.object({
   WARM_REFILL_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
   /** A class created with a future `startsAt` has its labs provisioned this long before it. */
   WARM_AHEAD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** Encrypts the LTI tool's private keys in the database (default: derived from ADMIN_TOKEN). */
+  LTI_KEY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Tries of one grade post to an LMS (exponential backoff from LTI_GRADE_BACKOFF_MS) before it is recorded failed. */
+  LTI_GRADE_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  LTI_GRADE_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
 });
 
 /** LAB_PUBLISH_ADDRESS is always set once loaded (derived from LAB_PUBLIC_HOST when absent). */

@@ -104,6 +104,11 @@ export class ClassRepository {
     });
   }
 
+  /** The student of a class by their external id, with their lab. */
+  findStudent(classId: string, externalId: string) {
+    return this.prisma.student.findUnique({ where: { classId_externalId: { classId, externalId } }, include: { lab: true } });
+  }
+
   /** Whether the class exists and is not deleted, without loading its labs. */
   async isLive(id: string): Promise<boolean> {
     return (await this.prisma.class.count({ where: { id, deletedAt: null } })) === 1;

@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { AllocationRepository } from './allocation.repository';
 import { AuditRepository } from './audit.repository';
 import { ClassRepository } from './class.repository';
+import { GradePostRepository } from './grade-post.repository';
 import { HostRepository } from './host.repository';
 import { InstructorSessionRepository } from './instructor-session.repository';
+import { LtiRepository } from './lti.repository';
 import { LabRepository } from './lab.repository';
 import { PrismaService } from './prisma.service';
 import { ProgressRepository } from './progress.repository';
@@ -23,6 +25,8 @@ const repositories = [
   TerminalSessionRepository,
   InstructorSessionRepository,
   WarmLabRepository,
+  LtiRepository,
+  GradePostRepository,
 ];
 
 @Module({ providers: repositories, exports: repositories })

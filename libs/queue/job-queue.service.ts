@@ -30,8 +30,9 @@ export class JobQueue implements OnModuleDestroy {
     @InjectQueue(QueueName.Labs) labs: Queue,
     @InjectQueue(QueueName.Steps) steps: Queue,
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
+    @InjectQueue(QueueName.Grades) grades: Queue,
   ) {
-    this.queues = { [QueueName.Labs]: labs, [QueueName.Steps]: steps, [QueueName.Maintenance]: maintenance };
+    this.queues = { [QueueName.Labs]: labs, [QueueName.Steps]: steps, [QueueName.Maintenance]: maintenance, [QueueName.Grades]: grades };
   }
 
   /**

@@ -11,6 +11,8 @@ export enum QueueName {
   Steps = 'steps',
   /** Periodic housekeeping: reaping expired labs, reconciling hosts. */
   Maintenance = 'maintenance',
+  /** Scores passed back to LMSs (LTI AGS): slow, remote, retried with backoff. */
+  Grades = 'grades',
 }
 
 export enum JobName {
@@ -25,6 +27,7 @@ export enum JobName {
   Reconcile = 'reconcile',
   /** Tops up (or trims) every host's warm pool to WARM_LABS_PER_HOST; cheap, runs on the labs queue. */
   RefillWarmLabs = 'refill-warm-labs',
+  PostGrade = 'post-grade',
 }
 
 /** `trimmed`: a warm lab nobody claimed, removed because the pool got smaller. */
@@ -57,6 +60,8 @@ export interface JobPayloads {
   [JobName.ReapLabs]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;
   [JobName.RefillWarmLabs]: Record<string, never>;
+  /** One LtiGradePost row to send (its score, line item and outcome are in the row). */
+  [JobName.PostGrade]: { postId: string };
 }
 
 export interface CheckResult {
@@ -76,6 +81,7 @@ export interface JobResults {
   [JobName.ReapLabs]: { outcome: 'done'; reaped: number };
   [JobName.Reconcile]: { outcome: 'done'; removed: number; repaired: number; marked: number };
   [JobName.RefillWarmLabs]: { outcome: 'done'; created: number; trimmed: number };
+  [JobName.PostGrade]: { outcome: 'sent' | 'failed' | 'skipped'; reason?: string };
 }
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
@@ -92,6 +98,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.ReapLabs]: QueueName.Maintenance,
   [JobName.Reconcile]: QueueName.Maintenance,
   [JobName.RefillWarmLabs]: QueueName.Labs,
+  [JobName.PostGrade]: QueueName.Grades,
 };
 
 /**

@@ -53,10 +53,11 @@ export const addStudentsSchema = z
     students: z.array(student, { required_error: 'is required' }).min(1, 'must list at least one student').max(500, 'at most 500 students at once'),
   })
   .superRefine((body, ctx) => {
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     body.students.forEach((s, index) => {
-      if (seen.has(s.externalId)) ctx.addIssue({ code: 'custom', path: ['students', index, 'externalId'], message: `duplicate "${s.externalId}"` });
-      seen.add(s.externalId);
+      const first = seen.get(s.externalId);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['students', index, 'externalId'], message: `duplicate "${s.externalId}" (also students[${first}])` });
+      else seen.set(s.externalId, index);
     });
   });
 

@@ -66,6 +66,13 @@ export class ClassesController {
     return csv.body;
   }
 
+  @ApiDoc({ summary: "Remove a student from a live class: their token is revoked and their lab torn down (their progress stays)", responses: { 202: '{classId, externalId, labId, status}', 404: 'No such class or student' } })
+  @Delete(':id/students/:externalId')
+  @HttpCode(202)
+  removeStudent(@Param('id', new UuidPipe()) id: string, @Param('externalId') externalId: string) {
+    return this.classes.removeStudent(id, externalId);
+  }
+
   @ApiDoc({ summary: 'Delete a class: every lab is torn down (idempotent: the first deletedAt)', responses: { 202: '{deletedAt, labs}', 404: 'No such class' } })
   @Delete(':id')
   @HttpCode(202)

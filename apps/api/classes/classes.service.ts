@@ -1,7 +1,9 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { ClassRepository } from '../../../libs/persistence/class.repository';
+import { GradePostRepository, type GradePostStatus } from '../../../libs/persistence/grade-post.repository';
 import { isClaimed, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
+import { StudentRepository } from '../../../libs/persistence/student.repository';
 import { PassedWith } from '../../../libs/persistence/progress.repository';
 import { LabEvents } from '../../../libs/events/lab-events';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
@@ -27,6 +29,8 @@ export class ClassesService {
     private readonly labs: LabRepository,
     private readonly events: LabEvents,
     private readonly studentLabs: StudentLabsService,
+    private readonly students: StudentRepository,
+    private readonly grades: GradePostRepository,
   ) {}
 
   /** Creates the class and one lab per student (StudentLabsService: warm labs first). Tokens are returned once. */
@@ -81,6 +85,21 @@ export class ClassesService {
     return { id: added.class.id, labs: added.labs };
   }
 
+  /**
+   * Removes a student from a live class: their token stops working at once (and their open
+   * terminals close) and their lab is torn down as by DELETE /labs/:id. Their record and
+   * progress stay (the grid shows the lab destroyed, ended "deleted").
+   */
+  async removeStudent(classId: string, externalId: string) {
+    const student = await this.classes.findStudent(classId, externalId);
+    if (!student?.lab) throw new NotFoundException(`student ${externalId} not found in class ${classId}`);
+    const lab = student.lab;
+    await this.students.revokeToken(lab.id);
+    await this.events.publish({ type: 'token-revoked', labId: lab.id, why: 'revoked' });
+    if (lab.status !== 'destroyed') await this.queue.enqueue(JobName.TeardownLab, { labId: lab.id, reason: 'deleted' }, { jobId: labJobIds.teardown(lab, 'deleted') });
+    return { classId, externalId, labId: lab.id, status: 'destroying' };
+  }
+
   /** The admin, or an instructor of this class (a dashboard link); anyone else 404. */
   async get(actor: Actor, id: string) {
     requireClassAccess(actor, id);
@@ -129,6 +148,7 @@ export class ClassesService {
     if (!found) throw new NotFoundException(`class ${id} not found`);
     const definition = this.catalogue.get(found.labDefinitionId);
     const stepIds = definition ? definition.steps.map((s) => s.id) : [];
+    const grades = await this.grades.latestByLab(found.labs.map((lab) => lab.id));
     return {
       classId: found.id,
       steps: stepIds,
@@ -150,6 +170,11 @@ export class ClassesService {
             passedWith[stepId] = byStep.get(stepId)?.passedWith ?? PassedWith.ownWork;
           }
         }
+        const post = grades.get(lab.id);
+        /** The score passed back to the LMS (LTI AGS), the latest post; null when none was. */
+        const grade = post
+          ? { status: post.status as GradePostStatus, scoreGiven: post.scoreGiven, scoreMaximum: post.scoreMaximum, ...(post.error ? { error: post.error } : {}), updatedAt: post.updatedAt }
+          : null;
         return {
           externalId: lab.student.externalId,
           displayName: lab.student.displayName,
@@ -163,6 +188,7 @@ export class ClassesService {
           expiresAt: lab.expiresAt,
           endReason: lab.endReason,
           failureReason: lab.failureReason,
+          grade,
         };
       }),
       generatedAt: new Date(),

@@ -49,15 +49,31 @@ export class StudentLabsService {
     return { class: created.class, labs: await this.launch(created, tokens) };
   }
 
+  /**
+   * All or nothing: a student already in the class (even one removed since) is a 409 naming
+   * them, and nobody is added; a deleted class is a 409 saying so, an unknown one 404.
+   */
   async addStudents(classId: string, students: ArrivingStudent[]) {
     const { rows, tokens } = this.newStudents(students);
-    const found = await this.classes.addStudents(classId, rows, this.warmPool(undefined)).catch((error: unknown) => {
+    let found;
+    try {
+      found = await this.classes.addStudents(classId, rows, this.warmPool(undefined));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
       // Nothing was written (one transaction): say which students are already there.
-      if (isUniqueViolation(error)) throw new ConflictException(`a student of ${students.map((s) => `"${s.externalId}"`).join(', ')} is already in class ${classId}`);
-      throw error;
-    });
-    if (!found) throw new NotFoundException(`class ${classId} not found (or deleted)`);
+      const present = [];
+      for (const s of students) if (await this.classes.findStudent(classId, s.externalId)) present.push(s.externalId);
+      throw new ConflictException(`students: already in class ${classId}: ${present.join(', ') || 'one of them (added just now)'}; nobody was added`);
+    }
+    if (!found) throw await this.missingOrDeleted(classId);
     return { class: found.class, labs: await this.launch(found, tokens) };
+  }
+
+  private async missingOrDeleted(classId: string) {
+    const found = await this.classes.findById(classId);
+    return found?.deletedAt
+      ? new ConflictException(`class ${classId} was deleted at ${found.deletedAt.toISOString()}: no student can be added`)
+      : new NotFoundException(`class ${classId} not found`);
   }
 
   /**

@@ -1,19 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { StepRunError } from '../../../libs/labs/step-executor';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { type JobResults, JobName, PermanentJobError, type StepJobLab } from '../../../libs/queue/jobs';
+import { GradePassbackService } from '../grades/grade-passback.service';
 import { LabContextFactory, type LabJobContext } from './lab-context.factory';
 
 /** Runs and verifies a lab's steps through the lab runner; stores every verification. */
 @Injectable()
 export class StepsService {
+  private readonly logger = new Logger(StepsService.name);
   constructor(
     private readonly contexts: LabContextFactory,
     private readonly catalogue: LabCatalogue,
     private readonly runner: LabRunner,
     private readonly progress: ProgressRepository,
+    private readonly grades: GradePassbackService,
   ) {}
 
   /**
@@ -47,6 +50,8 @@ export class StepsService {
       if (stored.labStatus !== 'ready') throw new PermanentJobError(`lab ${labId} is ${stored.labStatus}, not ready`);
       throw new PermanentJobError(`lab ${labId} was reset while this step was verified (not ready then): verify again`);
     }
+    // The LMS's gradebook (labs opened by an LTI launch); a grade that cannot be queued must not fail the verify.
+    if (result.passed) await this.grades.stepPassed(labId).catch((error: unknown) => this.logger.error(`grade of lab ${labId} not queued: ${String(error)}`));
     return { ...result, attemptId: stored.attemptId };
   }
 
