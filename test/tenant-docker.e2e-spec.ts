@@ -140,7 +140,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
     const kept = await sut.createNetwork(labD, bridgeSpec(subnets[5]));
     expect(kept.id).toBe(oldest.id);
     expect((await docker.listNetworks({ filters: { label: [`${LABEL_LAB}=${labD.labId}`] } })).map((n) => n.Id)).toEqual([oldest.id]);
-    expect(await sut.removeLab(labD)).toEqual({ containers: 0, networks: 1 });
+    expect(await sut.removeLab(labD)).toMatchObject({ containers: 0, networks: 1, images: 0, leaked: [] });
   });
 
   it('runs containers with the lab labels and limits, no privileges and no mounts', async () => {
@@ -269,7 +269,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
     await Promise.all([small.runContainer(labC, { name: 'one', image: BUSYBOX, cmd: sleeper }), small.runContainer(labC, { name: 'two', image: BUSYBOX, cmd: sleeper })]);
     await expectLayerError(small.runContainer(labC, { name: 'three', image: BUSYBOX, cmd: sleeper }), 'limit', /at most 2 containers/);
     expect((await small.listContainers(labC)).map((c) => c.name)).toEqual(['one', 'two']);
-    expect(await small.removeLab(labC)).toEqual({ containers: 2, networks: 1 });
+    expect(await small.removeLab(labC)).toMatchObject({ containers: 2, networks: 1, images: 0, leaked: [] });
   });
 
   it('runs the lab console hidden: once, outside the TP lists and the container limit, replaced when stopped', async () => {
@@ -295,7 +295,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
       // A new credential (GATEWAY_SECRET rotated) gives a new console.
       const rotated = await small.runConsole(labE, { ...spec, env: { NETLABS_LAB_CREDENTIAL: '00000000-0000-4000-8000-000000000000.y' } });
       expect(rotated.id).not.toBe(second.id);
-      expect(await small.removeLab(labE)).toEqual({ containers: 2, networks: 1 });
+      expect(await small.removeLab(labE)).toMatchObject({ containers: 2, networks: 1, images: 0, leaked: [] });
     } finally {
       rmSync(gatewayDir, { recursive: true, force: true });
     }
@@ -386,7 +386,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
       expect(await docker.listContainers({ all: true, filters })).toEqual([]);
       expect(await docker.listNetworks({ filters })).toEqual([]);
     }
-    expect(await sut.removeLab(labA)).toEqual({ containers: 0, networks: 0 });
+    expect(await sut.removeLab(labA)).toMatchObject({ containers: 0, networks: 0, images: 0, leaked: [] });
   });
 });
 
