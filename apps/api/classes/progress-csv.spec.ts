@@ -57,7 +57,7 @@ describe('progressCsv', () => {
     expect(csvCell('plain')).toBe('plain');
   });
 
-  it('adds grade columns only when some student has a grade field (LTI grade passback)', () => {
+  it('adds grade columns only when some student has a grade post (LTI grade passback)', () => {
     const withGrades = progressCsv({
       steps: ['1a'],
       students: [
@@ -74,6 +74,7 @@ describe('progressCsv', () => {
       ['', '', ''],
     ]);
     expect(parse(progressCsv({ steps: ['1a'], students: [base] }).slice(1))[0]).not.toContain('gradeStatus');
+    expect(parse(progressCsv({ steps: ['1a'], students: [{ ...base, grade: null }] }).slice(1))[0]).not.toContain('gradeStatus');
   });
 
   it('names cells as the grid does and files after the class', () => {

@@ -30,7 +30,7 @@ export interface ProgressForCsv {
     lastActivityAt?: Date | string | null;
     endReason?: string | null;
     failureReason?: string | null;
-    /** Added by grade passback (LTI) when the class has it; the columns appear only then. */
+    /** Grade passback (LTI): the latest post, null before any; the columns appear once a student has one. */
     grade?: GradeForCsv | null;
   }[];
 }
@@ -41,7 +41,8 @@ export function cellState(status: string | undefined, passedWith: string | undef
 }
 
 export function progressCsv(progress: ProgressForCsv): string {
-  const withGrades = progress.students.some((s) => s.grade !== undefined);
+  // Every student has `grade` (null before any post): columns only once the class has a grade post.
+  const withGrades = progress.students.some((s) => s.grade !== undefined && s.grade !== null);
   const header = [
     'student',
     'displayName',

@@ -95,6 +95,8 @@ describe('dashboard grid', () => {
       { step: '1c', 'own-work': 0, solution: 0, failed: 0, pending: 3 },
     ]);
     expect(sut.hasGrades(progress)).toBe(false);
-    expect(sut.hasGrades({ ...progress, students: [{ ...verifier, grade: null }] })).toBe(true);
+    // The API sends grade: null to every student of a class with no grade post yet: no column.
+    expect(sut.hasGrades({ ...progress, students: [{ ...verifier, grade: null }] })).toBe(false);
+    expect(sut.hasGrades({ ...progress, students: [{ ...verifier, grade: null }, { ...verifier, grade: { status: 'sent' } }] })).toBe(true);
   });
 });

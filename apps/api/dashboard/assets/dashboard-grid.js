@@ -101,9 +101,12 @@
     });
   }
 
-  /** Whether the class has grade passback (LTI): then the grid has a grade column. */
+  /**
+   * Whether the class passes grades back (LTI): some student has a grade post. The API gives
+   * every student `grade` (null before any post), so a class without LTI shows no column.
+   */
   function hasGrades(progress) {
-    return (progress.students || []).some(function (student) { return own(student, 'grade'); });
+    return (progress.students || []).some(function (student) { return own(student, 'grade') && student.grade !== null; });
   }
 
   return { DEFAULTS: DEFAULTS, cellOf: cellOf, isFinished: isFinished, idleMinutes: idleMinutes, stuckReasons: stuckReasons, rows: rows, stepTotals: stepTotals, hasGrades: hasGrades };
