@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { sourceAssetsDir } from '../common/source-assets';
 import path from 'node:path';
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -56,15 +56,5 @@ export class DashboardPageController {
   }
 }
 
-let dir: string | undefined;
-
-/** apps/api/dashboard/assets, whether this code runs from the sources or from dist/ (tsc copies no assets). */
-export function dashboardAssetsDir(): string {
-  if (dir) return dir;
-  for (let at = __dirname; ; at = path.dirname(at)) {
-    const candidate = path.join(at, 'apps/api/dashboard/assets');
-    if (existsSync(path.join(at, 'package.json')) && existsSync(candidate)) return (dir = candidate);
-    if (path.dirname(at) === at) break;
-  }
-  throw new Error(`dashboard assets not found above ${__dirname}`);
-}
+/** apps/api/dashboard/assets: see sourceAssetsDir. */
+export const dashboardAssetsDir = (): string => sourceAssetsDir('apps/api/dashboard/assets');

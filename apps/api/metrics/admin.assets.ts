@@ -1,15 +1,4 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { sourceAssetsDir } from '../common/source-assets';
 
-let dir: string | undefined;
-
-/** apps/api/metrics/assets, from the sources or from dist/ (tsc does not copy them). */
-export function adminAssetsDir(): string {
-  if (dir) return dir;
-  for (let at = __dirname; ; at = path.dirname(at)) {
-    const candidate = path.join(at, 'apps/api/metrics/assets');
-    if (existsSync(path.join(at, 'package.json')) && existsSync(candidate)) return (dir = candidate);
-    if (path.dirname(at) === at) break;
-  }
-  throw new Error(`admin assets not found above ${__dirname}`);
-}
+/** apps/api/metrics/assets: see sourceAssetsDir. */
+export const adminAssetsDir = (): string => sourceAssetsDir('apps/api/metrics/assets');

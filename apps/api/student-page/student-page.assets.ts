@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { sourceAssetsDir } from '../common/source-assets';
 import path from 'node:path';
 
 /**
@@ -37,15 +37,5 @@ export function assets(): Map<string, Asset> {
 
 export const pageFile = (name: 'landing.html' | 'lab-page.html'): string => own(name);
 
-let dir: string | undefined;
-
-/** apps/api/student-page/assets, whether this code runs from the sources or from dist/. */
-function assetsDir(): string {
-  if (dir) return dir;
-  for (let at = __dirname; ; at = path.dirname(at)) {
-    const candidate = path.join(at, 'apps/api/student-page/assets');
-    if (existsSync(path.join(at, 'package.json')) && existsSync(candidate)) return (dir = candidate);
-    if (path.dirname(at) === at) break;
-  }
-  throw new Error(`student page assets not found above ${__dirname}`);
-}
+/** apps/api/student-page/assets: see sourceAssetsDir. */
+const assetsDir = (): string => sourceAssetsDir('apps/api/student-page/assets');
