@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything NetLabs needs on this machine, each part skipped when already there:
 # node modules, Docker engine, lab images, Postgres, Redis, Chromium (the browser test),
-# Prisma client, migrations.
+# nginx (the proxy), Prisma client, migrations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ if [ ! -x /usr/bin/chromium ]; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium; } >/tmp/netlabs-chromium.log 2>&1 \
     || { cat /tmp/netlabs-chromium.log >&2; exit 1; }
 fi
+# The shipped reverse proxy (infra/proxy.sh): Debian's nginx, for the scale-out test.
+bash infra/proxy.sh install
 quiet() { "$@" >/tmp/netlabs-setup.log 2>&1 || { cat /tmp/netlabs-setup.log >&2; exit 1; }; }
 quiet bash infra/prisma.sh generate
 for db in netlabs netlabs_test; do
