@@ -46,7 +46,9 @@ pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-    access_log $dir/logs/access.log;
+    # Which API process took each request (tests read it: test/support/scale-stack.ts).
+    log_format netlabs '\$status "\$request" \$upstream_addr';
+    access_log $dir/logs/access.log netlabs;
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
     fastcgi_temp_path $dir/tmp/fastcgi;

@@ -6,18 +6,21 @@ const LIVE = ['provisioning', 'ready', 'destroying'];
 /**
  * What a fault left behind: Docker objects of this deployment whose lab the database
  * does not hold as live, allocation rows of labs that are not live, and duplicated
- * networks or containers within one lab. Every list should be empty.
+ * networks or containers within one lab. Every list should be empty. An engine is a socket
+ * url (`unix:///...`) or the docker CLI's arguments that reach it (`['-H', 'tcp://...', '--tlsverify', ...]`).
  */
-export async function findLeaks(db: Pool, deploymentId: string, classIds: string[], sockets = ['unix:///var/run/docker.sock']) {
+export async function findLeaks(db: Pool, deploymentId: string, classIds: string[], sockets: (string | string[])[] = ['unix:///var/run/docker.sock']) {
   const { rows } = await db.query(`select id::text, status from "Lab"`);
   const status = new Map<string, string>(rows.map((r) => [r.id, r.status]));
   const orphans: string[] = [];
   const duplicates: string[] = [];
-  for (const socket of sockets) {
+  for (const engine of sockets) {
+    const engineArgs = typeof engine === 'string' ? ['-H', engine] : engine;
+    const socket = typeof engine === 'string' ? engine : (engine[engine.indexOf('-H') + 1] ?? engine.join(' '));
     for (const kind of ['container', 'network'] as const) {
       const args = kind === 'container' ? ['ps', '-a'] : ['network', 'ls'];
       const format = '{{.ID}} {{.Label "netlabs.lab"}} {{.Label "netlabs.name"}}';
-      const lines = execFileSync('docker', ['-H', socket, ...args, '--filter', `label=netlabs.deployment=${deploymentId}`, '--format', format])
+      const lines = execFileSync('docker', [...engineArgs, ...args, '--filter', `label=netlabs.deployment=${deploymentId}`, '--format', format])
         .toString()
         .split('\n')
         .filter(Boolean);

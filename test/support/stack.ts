@@ -181,27 +181,7 @@ export class TestStack {
     await removeTestObjects(this.runId).catch((error: unknown) => console.warn(`sweep of run ${this.runId}: ${String(error)}`));
     sweepRedis(`nltest-${this.runId}`);
     rmSync(this.gatewayDir, { recursive: true, force: true });
-    await this.endLabsInDatabase();
-  }
-
-  private async endLabsInDatabase(): Promise<void> {
-    const db = new Pool({ connectionString: this.env.DATABASE_URL, max: 1 });
-    try {
-      // Warm labs this run's worker kept (WARM_LABS_PER_HOST) and nobody claimed: their pool is the deployment id.
-      const warm = `select id from "Lab" where "warmPool" = $1 and "classId" is null`;
-      await db.query(`delete from "Allocation" where "labId" in (${warm})`, [this.env.DEPLOYMENT_ID]);
-      await db.query(`update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'trimmed'), "destroyedAt" = now() where id in (${warm}) and status <> 'destroyed'`, [
-        this.env.DEPLOYMENT_ID,
-      ]);
-      if (!this.classIds.length) return;
-      await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where "classId" = any($1::uuid[]))`, [this.classIds]);
-      await db.query(
-        `update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'deleted'), "destroyedAt" = now() where "classId" = any($1::uuid[]) and status <> 'destroyed'`,
-        [this.classIds],
-      );
-    } finally {
-      await db.end();
-    }
+    await endLabsInDatabase(this.env.DATABASE_URL, this.env.DEPLOYMENT_ID!, this.classIds);
   }
 
   private spawn(name: string, script: string): ChildProcess {
@@ -218,27 +198,55 @@ export class TestStack {
   }
 }
 
-/** Removes every container and network labelled netlabs.test=<runId>, whatever happened in the test. */
-export function sweepDocker(runId: string): void {
+/**
+ * Ends the labs of a stopped test deployment in the database (its classes' labs and the warm
+ * labs it kept), so no later run's reconciler adopts them.
+ */
+export async function endLabsInDatabase(databaseUrl: string | undefined, deploymentId: string, classIds: string[]): Promise<void> {
+  const db = new Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    // Warm labs this run's worker kept (WARM_LABS_PER_HOST) and nobody claimed: their pool is the deployment id.
+    const warm = `select id from "Lab" where "warmPool" = $1 and "classId" is null`;
+    await db.query(`delete from "Allocation" where "labId" in (${warm})`, [deploymentId]);
+    await db.query(`update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'trimmed'), "destroyedAt" = now() where id in (${warm}) and status <> 'destroyed'`, [
+      deploymentId,
+    ]);
+    if (!classIds.length) return;
+    await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where "classId" = any($1::uuid[]))`, [classIds]);
+    await db.query(
+      `update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'deleted'), "destroyedAt" = now() where "classId" = any($1::uuid[]) and status <> 'destroyed'`,
+      [classIds],
+    );
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Removes every container and network labelled netlabs.test=<runId>, whatever happened in the
+ * test; `dockerArgs` select another engine (`-H tcp://... --tlsverify ...`), the local one by default.
+ */
+export function sweepDocker(runId: string, dockerArgs: string[] = []): void {
+  const docker = (args: string[], options: Parameters<typeof execFileSync>[2] = {}) => execFileSync('docker', [...dockerArgs, ...args], options);
   const label = `label=netlabs.test=${runId}`;
-  const containers = execFileSync('docker', ['ps', '-aq', '--filter', label]).toString().split('\n').filter(Boolean);
-  if (containers.length) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
-  const networks = execFileSync('docker', ['network', 'ls', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
+  const containers = docker(['ps', '-aq', '--filter', label]).toString().split('\n').filter(Boolean);
+  if (containers.length) docker(['rm', '-f', ...containers], { stdio: 'ignore' });
+  const networks = docker(['network', 'ls', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
   // One by one, and a refusal is only reported: engine 20.10 can keep a network "with active
   // endpoints" and no container until it restarts (see the README's teardown); the rest still goes.
   for (const network of networks) {
     try {
-      execFileSync('docker', ['network', 'rm', network], { stdio: 'pipe' });
+      docker(['network', 'rm', network], { stdio: 'pipe' });
     } catch (error) {
       console.warn(`sweep of run ${runId}: network ${network} left on the engine: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`);
     }
   }
   // Images students built or committed through their lab daemon carry the lab's labels too.
-  const images = execFileSync('docker', ['images', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
-  if (images.length) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
+  const images = docker(['images', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
+  if (images.length) docker(['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
 }
 
-function sweepRedis(prefix: string): void {
+export function sweepRedis(prefix: string): void {
   try {
     execFileSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${prefix}:*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null`]);
   } catch {

@@ -1,0 +1,210 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type ApiResponse, endLabsInDatabase, freePort, sweepDocker, sweepRedis } from './stack';
+import { removeTestObjects } from './docker-cleanup';
+import { sleep, waitFor } from './wait-for';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const ROOT = repoRoot();
+
+export interface ScaleStackOptions {
+  /** API processes (default 2), named api1, api2... */
+  apis?: number;
+  /** Worker processes (default 2), named worker1, worker2... */
+  workers?: number;
+  /** Variables every process gets (over the test defaults below). */
+  env?: Record<string, string>;
+  /** Variables of one process only, by its name: `{ api2: { GATEWAY_SOCKET: ... } }`. */
+  perProcess?: Record<string, Record<string, string>>;
+  /** The docker CLI's arguments of every engine the deployment uses, to sweep them at stop (default: the local one). */
+  engines?: string[][];
+}
+
+/** One process of the deployment, as the test sees it. */
+export interface StackProcess {
+  name: string;
+  child: ChildProcess;
+  /** The API's own url (API processes only): the proxy is the address students use. */
+  url?: string;
+  port?: number;
+}
+
+/**
+ * One NetLabs deployment as a school runs it, on this machine: several API processes and
+ * several workers (same database, Redis prefix and engines) and the shipped nginx
+ * configuration in front of the APIs (infra/proxy.sh). Students and the test talk to the
+ * proxy (`proxyUrl`); each process can be killed on its own (SIGKILL, as a crash). `stop()`
+ * stops everything it started and sweeps the run's Docker objects (on every engine), Redis
+ * keys and live labs, whatever happened in the test.
+ */
+export class ScaleStack {
+  readonly runId = randomBytes(4).toString('hex');
+  readonly adminToken = `admin-${randomBytes(16).toString('hex')}`;
+  readonly deploymentId = `test-${this.runId}`;
+  proxyUrl = '';
+  proxyPort = 0;
+  readonly processes = new Map<string, StackProcess>();
+  private env: NodeJS.ProcessEnv = {};
+  private readonly gatewayDir = path.join(tmpdir(), `netlabs-gw-${this.runId}`);
+  private readonly classIds: string[] = [];
+
+  constructor(private readonly options: ScaleStackOptions = {}) {}
+
+  /** Workers first, then the API processes (each until it answers /health), then the proxy. */
+  async start(): Promise<void> {
+    this.env = {
+      ...process.env,
+      ADMIN_TOKEN: this.adminToken,
+      QUEUE_PREFIX: `nltest-${this.runId}`,
+      LAB_LABELS: `netlabs.test=${this.runId}`,
+      DEPLOYMENT_ID: this.deploymentId,
+      JOB_LOCK_MS: '4000',
+      GATEWAY_SOCKET: path.join(this.gatewayDir, 'gateway.sock'),
+      ...this.options.env,
+    };
+    for (let i = 1; i <= (this.options.workers ?? 2); i++) this.spawn(`worker${i}`, 'dist/apps/worker/main.js');
+    const apis: StackProcess[] = [];
+    for (let i = 1; i <= (this.options.apis ?? 2); i++) {
+      const port = await freePort();
+      apis.push(this.spawn(`api${i}`, 'dist/apps/api/main.js', port));
+    }
+    await Promise.all(apis.map((api) => this.waitForApi(api)));
+    this.proxyPort = await freePort();
+    execFileSync('bash', ['infra/proxy.sh', 'start', String(this.proxyPort), ...apis.map((api) => String(api.port))], { cwd: ROOT, stdio: 'pipe' });
+    this.proxyUrl = `http://127.0.0.1:${this.proxyPort}`;
+  }
+
+  /** The API process that listens on `port` (to read which process nginx chose, from its log). */
+  apiByPort(port: number): StackProcess | undefined {
+    return [...this.processes.values()].find((p) => p.port === port);
+  }
+
+  get(name: string): StackProcess {
+    const found = this.processes.get(name);
+    if (!found) throw new Error(`no process ${name} in this stack`);
+    return found;
+  }
+
+  /** Kills one process the hard way (no graceful shutdown), as a crash or a lost machine would. */
+  async kill(name: string): Promise<void> {
+    const { child } = this.get(name);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /**
+   * The proxy's access log, one entry per request it finished: method and path, status, and
+   * the API port(s) nginx passed it to (`upstreams`, in order: a failed one, then the next).
+   */
+  proxyLog(): { request: string; status: number; upstreams: number[] }[] {
+    const file = `/run/netlabs-proxy-${this.proxyPort}/logs/access.log`;
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        // infra/proxy.sh's log_format: $status "$request" $upstream_addr
+        const [, status, request, upstream] = /^(\d+) "(.*)" (.*)$/.exec(line) ?? [];
+        const upstreams = [...(upstream ?? '').matchAll(/:(\d+)/g)].map((m) => Number(m[1]));
+        return { request: request ?? line, status: Number(status), upstreams };
+      });
+  }
+
+  /** A request through the proxy, as a student's browser or an LMS sends it. */
+  async request<T = any>(method: string, urlPath: string, body?: unknown, token: string | null = this.adminToken, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.requestAt(this.proxyUrl, method, urlPath, body, token, headers);
+  }
+
+  async requestAt<T = any>(
+    baseUrl: string,
+    method: string,
+    urlPath: string,
+    body?: unknown,
+    token: string | null = this.adminToken,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${baseUrl}${urlPath}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await response.text();
+    if (method === 'POST' && urlPath === '/classes' && response.status === 201) this.classIds.push(JSON.parse(text).id);
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as T };
+  }
+
+  /** Until every lab of the class satisfies `done` (read through the proxy); returns the class. */
+  async waitForLabs(classId: string, done: (status: string) => boolean, timeoutMs = 300_000) {
+    return waitFor(
+      `labs of class ${classId}`,
+      async () => {
+        const found = await this.request('GET', `/classes/${classId}`);
+        return found.status === 200 && found.body.labs.every((lab: { status: string }) => done(lab.status)) ? found.body : undefined;
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.processes.values()].map(async ({ child }) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+      }),
+    );
+    if (this.proxyPort) execFileSync('bash', ['infra/proxy.sh', 'stop', String(this.proxyPort)], { cwd: ROOT, stdio: 'ignore' });
+    for (const engine of this.options.engines ?? [[]]) {
+      try {
+        sweepDocker(this.runId, engine);
+      } catch (error) {
+        console.warn(`sweep of run ${this.runId} on ${engine.join(' ') || 'the local engine'}: ${String(error)}`);
+      }
+    }
+    await removeTestObjects(this.runId).catch((error: unknown) => console.warn(`sweep of run ${this.runId}: ${String(error)}`));
+    sweepRedis(`nltest-${this.runId}`);
+    rmSync(this.gatewayDir, { recursive: true, force: true });
+    await endLabsInDatabase(this.env.DATABASE_URL, this.deploymentId, this.classIds);
+  }
+
+  private spawn(name: string, script: string, port?: number): StackProcess {
+    const env = { ...this.env, ...(port ? { PORT: String(port) } : {}), ...this.options.perProcess?.[name] };
+    const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    const entry: StackProcess = { name, child, port, url: port ? `http://127.0.0.1:${port}` : undefined };
+    this.processes.set(name, entry);
+    return entry;
+  }
+
+  private async waitForApi(api: StackProcess): Promise<void> {
+    const answered = await waitFor(
+      `${api.name} to answer /health`,
+      async () => (api.child.exitCode !== null ? 'exited' : (await fetch(`${api.url}/health`)).ok && 'up'),
+      { timeoutMs: 90_000 },
+    );
+    if (answered === 'exited') throw new Error(`${api.name} exited with code ${api.child.exitCode}: see test-artifacts/${api.name}-${this.runId}.log`);
+  }
+}
