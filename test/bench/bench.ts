@@ -13,6 +13,9 @@
  *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50).
  * - warm: a class of 30 (`--warm-students N`) claiming warm labs vs the same class cold,
  *   each on a stack of its own (warm-bench.ts).
+ * - scale: a class of 100 (`--scale-labs N`) on two Docker hosts beside the same class on one,
+ *   two API processes behind nginx and two workers each (scale-bench.ts; `--second-engine unix`
+ *   for the plain second engine instead of the TLS one).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -22,6 +25,7 @@ import path from 'node:path';
 import { TestStack } from '../support/stack';
 import { benchGateway } from './gateway-bench';
 import { benchProvision } from './provision-bench';
+import { benchScale } from './scale-bench';
 import { summary } from './stats';
 import { benchTeardown } from './teardown-bench';
 import { benchVerify } from './verify-bench';
@@ -52,6 +56,14 @@ async function main(): Promise<void> {
   process.env.LAB_IMAGE_PULL ??= 'false';
   process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/netlabs_test';
   process.env.LAB_SUBNET_POOL ??= '10.98.0.0/15';
+  // Scenarios with stacks of their own only: no shared stack to start.
+  if (['provision', 'cli', 'verify', 'gateway', 'teardown'].some(wants)) await withSharedStack({ labs, verifiers, gatewayRounds, named, wants });
+  // Warm labs need stacks of their own (a pool size set at start).
+  if (wants('warm')) await benchWarm(Number(named.get('warm-students') ?? 30));
+  if (wants('scale')) await benchScale(Number(named.get('scale-labs') ?? 100), named.get('second-engine') === 'unix' ? 'unix' : 'tls');
+}
+
+async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }: { labs: number; verifiers: number; gatewayRounds: number; named: Map<string, string>; wants: (name: string) => boolean }): Promise<void> {
   const socketDir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   const socketPath = path.join(socketDir, 'gateway.sock');
   const stack = new TestStack({ GATEWAY_SOCKET: socketPath });
@@ -79,8 +91,6 @@ async function main(): Promise<void> {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });
   }
-  // Warm labs need stacks of their own (a pool size set at start).
-  if (wants('warm')) await benchWarm(Number(named.get('warm-students') ?? 30));
 }
 
 async function provisionThroughApi(stack: TestStack, n: number) {

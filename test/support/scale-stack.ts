@@ -188,7 +188,11 @@ export class ScaleStack {
   }
 
   private spawn(name: string, script: string, port?: number): StackProcess {
-    const env = { ...this.env, ...(port ? { PORT: String(port) } : {}), ...this.options.perProcess?.[name] };
+    // One lab daemon per engine machine: the consoles mount the socket of the workers'
+    // GATEWAY_SOCKET, served by api1. Another API process binding that same path would take
+    // it over (and take it down with it), so the others serve theirs where nothing mounts it.
+    const ownSocket = port && name !== 'api1' ? { GATEWAY_SOCKET: path.join(this.gatewayDir, `gateway-${name}.sock`) } : {};
+    const env = { ...this.env, ...ownSocket, ...(port ? { PORT: String(port) } : {}), ...this.options.perProcess?.[name] };
     const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
