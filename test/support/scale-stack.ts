@@ -25,6 +25,12 @@ export interface ScaleStackOptions {
   perProcess?: Record<string, Record<string, string>>;
   /** The docker CLI's arguments of every engine the deployment uses, to sweep them at stop (default: the local one). */
   engines?: string[][];
+  /**
+   * Runs the consoles' lab daemon as a process of its own (`gateway`: dist/apps/gateway, what
+   * infra/engine-host.sh starts on a Docker host), so no API process holds it and any can be
+   * killed. Without it, api1 serves it.
+   */
+  labDaemon?: boolean;
 }
 
 /** One process of the deployment, as the test sees it. */
@@ -67,9 +73,12 @@ export class ScaleStack {
       DEPLOYMENT_ID: this.deploymentId,
       JOB_LOCK_MS: '4000',
       GATEWAY_SOCKET: path.join(this.gatewayDir, 'gateway.sock'),
+      // The lab daemon's own process has no admin token to derive it from.
+      GATEWAY_SECRET: randomBytes(24).toString('hex'),
       ...this.options.env,
     };
     for (let i = 1; i <= (this.options.workers ?? 2); i++) this.spawn(`worker${i}`, 'dist/apps/worker/main.js');
+    if (this.options.labDaemon) await this.startLabDaemon();
     const apis: StackProcess[] = [];
     for (let i = 1; i <= (this.options.apis ?? 2); i++) {
       const port = await freePort();
@@ -187,12 +196,22 @@ export class ScaleStack {
     await endLabsInDatabase(this.env.DATABASE_URL, this.deploymentId, this.classIds);
   }
 
-  private spawn(name: string, script: string, port?: number): StackProcess {
+  /** What a Docker host runs beside its engine: no admin token, no Redis, no port; until its socket is there. */
+  private async startLabDaemon(): Promise<void> {
+    const { ADMIN_TOKEN: _admin, REDIS_URL: _redis, ...env } = this.env;
+    const daemon = this.spawn('gateway', 'dist/apps/gateway/main.js', undefined, env);
+    const socket = String(this.env.GATEWAY_SOCKET);
+    const state = await waitFor('the lab daemon socket', () => (daemon.child.exitCode !== null ? 'exited' : existsSync(socket) && 'up'), { timeoutMs: 60_000 });
+    if (state === 'exited') throw new Error(`the lab daemon exited with code ${daemon.child.exitCode}: see test-artifacts/gateway-${this.runId}.log`);
+  }
+
+  private spawn(name: string, script: string, port?: number, baseEnv: NodeJS.ProcessEnv = this.env): StackProcess {
     // One lab daemon per engine machine: the consoles mount the socket of the workers'
-    // GATEWAY_SOCKET, served by api1. Another API process binding that same path would take
-    // it over (and take it down with it), so the others serve theirs where nothing mounts it.
-    const ownSocket = port && name !== 'api1' ? { GATEWAY_SOCKET: path.join(this.gatewayDir, `gateway-${name}.sock`) } : {};
-    const env = { ...this.env, ...ownSocket, ...(port ? { PORT: String(port) } : {}), ...this.options.perProcess?.[name] };
+    // GATEWAY_SOCKET, served by the `gateway` process or else by api1. Another API process
+    // binding that same path would take it over (and take it down with it), so the others
+    // serve theirs where nothing mounts it.
+    const ownSocket = port && (name !== 'api1' || this.options.labDaemon) ? { GATEWAY_SOCKET: path.join(this.gatewayDir, `gateway-${name}.sock`) } : {};
+    const env = { ...baseEnv, ...ownSocket, ...(port ? { PORT: String(port) } : {}), ...this.options.perProcess?.[name] };
     const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
