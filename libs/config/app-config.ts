@@ -169,6 +169,8 @@ const schema = z.object({
   LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
   /** The worker's Prometheus endpoint (GET /metrics, admin token); unset: the worker serves none. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The address the worker's metrics listen on: loopback unless a Prometheus on another machine scrapes it. */
+  WORKER_METRICS_HOST: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   /** Minutes the admin cookie of the queue board (/admin/queues) lasts. */
   ADMIN_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /**
