@@ -4,13 +4,15 @@
  * clients without a certificate or with one of another CA; NetLabs with DOCKER_HOSTS pointing
  * only at it (and DOCKER_CERT_DIR) places a class there, verifies a step, opens the console's
  * terminal and drives the lab's daemon from it, keeps labs fenced from the host's ports, and
- * leaves nothing behind. A plain tcp:// host without DOCKER_INSECURE_HOSTS stops start-up.
+ * leaves nothing behind. The consoles' lab daemon is the gateway-only process (apps/gateway) a
+ * Docker host runs beside its engine (infra/engine-host.sh). A plain tcp:// host without DOCKER_INSECURE_HOSTS stops start-up.
  *
  * Engine c is stopped at the end (CI runs files one at a time; its data root stays, with the
  * lab images loaded, so the next start is quick).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,21 +91,35 @@ afterAll(() => {
 describe('a Docker host over mutual TLS (engine c)', () => {
   const keyOf = () => readFileSync(path.join(caDir, 'key.pem'), 'utf8');
   let stack: TestStack;
+  /** The lab daemon beside engine c (apps/gateway), serving the socket its consoles mount; the API serves another. */
+  let labDaemon: ChildProcess | undefined;
+  const consoleSocket = path.join(work, 'gw-consoles', 'gateway.sock');
+  const gatewaySecret = randomBytes(24).toString('hex');
 
   beforeAll(async () => {
     port = await freePort();
     execFileSync('bash', ['infra/tls-engine.sh', 'start', caDir, String(port)], { cwd: ROOT, stdio: 'pipe', timeout: 600_000 });
-    stack = new TestStack({
-      DOCKER_HOSTS: `c=tcp://127.0.0.1:${port}`,
-      DOCKER_CERT_DIR: certDir,
-      ALLOCATION_SCOPE: 'shared',
-      STEP_WAIT_MS: '120000',
-    });
+    const engines = { DOCKER_HOSTS: `c=tcp://127.0.0.1:${port}`, DOCKER_CERT_DIR: certDir };
+    stack = new TestStack(
+      { ...engines, ALLOCATION_SCOPE: 'shared', STEP_WAIT_MS: '120000', GATEWAY_SECRET: gatewaySecret, GATEWAY_SOCKET: consoleSocket },
+      { GATEWAY_SOCKET: path.join(work, 'gw-api', 'gateway.sock') },
+    );
     await stack.start();
+    // What infra/engine-host.sh runs on a Docker host: no ADMIN_TOKEN, no Redis, no port.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...engines, GATEWAY_SECRET: gatewaySecret, GATEWAY_SOCKET: consoleSocket, LAB_LABELS: `netlabs.test=${stack.runId}`, DEPLOYMENT_ID: `test-${stack.runId}` };
+    delete env.ADMIN_TOKEN;
+    delete env.REDIS_URL;
+    labDaemon = spawn(process.execPath, ['dist/apps/gateway/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(path.join(ROOT, 'test-artifacts', `gateway-${stack.runId}.log`));
+    labDaemon.stdout?.pipe(log);
+    labDaemon.stderr?.pipe(log);
+    await waitFor('the lab daemon socket', () => (labDaemon?.exitCode !== null ? 'exited' : existsSync(consoleSocket) && 'up'), { timeoutMs: 60_000 });
+    expect(labDaemon.exitCode, 'the lab daemon exited: see test-artifacts/gateway-*.log').toBeNull();
   }, 900_000);
 
   afterAll(async () => {
     try {
+      labDaemon?.kill('SIGTERM');
       await stack?.stop();
       if (port && stack) sweepEngineC(stack.runId);
     } finally {
@@ -111,15 +127,21 @@ describe('a Docker host over mutual TLS (engine c)', () => {
     }
   }, 120_000);
 
+  it('runs the lab daemon beside the engine with no network port of its own', () => {
+    const listening = execFileSync('ss', ['-Hltnp']).toString().split('\n').filter((line) => line.includes(`pid=${labDaemon?.pid},`));
+    expect(listening).toEqual([]);
+    expect(existsSync(consoleSocket)).toBe(true);
+  });
+
   it('listens only on 127.0.0.1:<port>, over TLS', () => {
     const pid = readFileSync('/var/run/netlabs-docker-c.pid', 'utf8').trim();
-    const listening = execFileSync('ss', ['-Hltnxp']).toString().split('\n').filter((line) => line.includes(`pid=${pid},`));
-    expect(listening.length).toBeGreaterThan(0);
-    // TCP sockets on 127.0.0.1:<port> only; unix sockets only under its own exec root.
-    for (const line of listening) {
-      if (line.startsWith('u_str')) expect(line).toMatch(/\/var\/run\/netlabs-docker-c\//);
-      else expect(line).toMatch(new RegExp(`\\s127\\.0\\.0\\.1:${port}\\s`));
-    }
+    const ofEngine = (args: string[]) => execFileSync('ss', args).toString().split('\n').filter((line) => line.includes(`pid=${pid},`));
+    // TCP: 127.0.0.1:<port> and nothing else.
+    const tcp = ofEngine(['-Hltnp']);
+    expect(tcp).toHaveLength(1);
+    expect(tcp[0]).toMatch(new RegExp(`\\s127\\.0\\.0\\.1:${port}\\s`));
+    // Unix stream sockets: only under its own exec root (no /var/run/docker.sock of its own).
+    for (const line of ofEngine(['-Hlxp']).filter((l) => l.startsWith('u_str'))) expect(line).toMatch(/\/var\/run\/netlabs-docker-c\//);
   });
 
   it('refuses a client with no certificate, or one signed by another CA; answers ours', async () => {
@@ -172,7 +194,7 @@ describe('a Docker host over mutual TLS (engine c)', () => {
 
       // The fences hold for labs of this engine: the host's ports (the API here, engine c's TLS port)
       // answer the host at the lab network's gateway address, never the lab.
-      const consoleId = ids(C('ps', '-q', '--filter', `label=netlabs.lab=${lab.id}`, '--filter', 'label=netlabs.name=console'))[0];
+      const consoleId = ids(C('ps', '-q', '--filter', `label=netlabs.lab=${lab.id}`, '--filter', 'label=netlabs.role=console'))[0];
       const gateway = C('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.Gateway}} {{end}}', consoleId).trim().split(' ')[0];
       expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       const apiPort = new URL(stack.apiUrl).port;
