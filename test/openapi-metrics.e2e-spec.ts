@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { INestApplication } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Browser, chromium } from 'playwright-core';
@@ -133,6 +133,17 @@ describe('OpenAPI, /docs, /metrics and the queue board (real API and worker)', (
     expect((await apiMetrics(student)).status).toBe(403);
     expect((await workerMetrics(null)).status).toBe(401);
     expect((await workerMetrics(student)).status).toBe(401);
+  });
+
+  it('the worker metrics listen on loopback only (WORKER_METRICS_HOST): not on the machine\'s other addresses', async () => {
+    const others = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    expect(others.length).toBeGreaterThan(0);
+    for (const address of others) {
+      const url = workerMetricsUrl.replace('127.0.0.1', address);
+      const reached = await fetch(url, { signal: AbortSignal.timeout(3000) }).then(() => true, () => false);
+      expect(reached, url).toBe(false);
+    }
+    expect((await workerMetrics()).status).toBe(200);
   });
 
   it('counters and histograms move when a lab is provisioned and a step verified', async () => {

@@ -1,11 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_CERT_DIR, type EngineAccess, endpointProblem, resolveEngineAccess } from './engine-access';
 
 /** One Docker engine NetLabs may place labs on: `name=endpoint` in DOCKER_HOSTS. */
 export interface DockerHostConfig {
   id: string;
-  /** unix:///var/run/docker.sock or tcp://host:port */
+  /** unix:///var/run/docker.sock, tcp://host:port or ssh://user@host[:port]: never a credential (it is shown and stored). */
   endpoint: string;
+  /** How to reach it, with the credentials read from DOCKER_CERT_DIR at start (engine-access.ts); absent: the bare endpoint. */
+  access?: EngineAccess;
 }
 
 const dockerHosts = z
@@ -20,9 +23,8 @@ const dockerHosts = z
       if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(host.id)) {
         ctx.addIssue({ code: 'custom', message: `host name "${host.id}" must be lowercase letters, digits and dashes` });
       }
-      if (!/^(unix:\/\/\/.+|tcp:\/\/[^/]+:\d+)$/.test(host.endpoint)) {
-        ctx.addIssue({ code: 'custom', message: `endpoint "${host.endpoint}" must be unix:///path or tcp://host:port` });
-      }
+      const problem = endpointProblem(host.endpoint);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }
     if (new Set(hosts.map((h) => h.id)).size !== hosts.length) {
       ctx.addIssue({ code: 'custom', message: 'host names must be unique' });
@@ -53,6 +55,17 @@ const schema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('netlabs'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   DOCKER_HOSTS: dockerHosts.default('local=unix:///var/run/docker.sock'),
+  /**
+   * Credentials of the remote engines, one folder per host id: `<id>/ca.pem, cert.pem, key.pem`
+   * for a tcp:// host (mutual TLS, Docker's DOCKER_CERT_PATH layout), `<id>/ssh-host-key.pub`
+   * (and `<id>/ssh-key` unless SSH_AUTH_SOCK has an agent) for an ssh:// host. Read at start.
+   */
+  DOCKER_CERT_DIR: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').default(DEFAULT_CERT_DIR),
+  /** Host ids whose tcp:// endpoint may be plain HTTP (no certificate folder): anyone reaching that port is root there. */
+  DOCKER_INSECURE_HOSTS: z
+    .string()
+    .default('')
+    .transform((raw) => raw.split(',').map((id) => id.trim()).filter(Boolean)),
   LAB_IMAGE_HTTPD: z.string().min(1).default('httpd:2.4'),
   LAB_IMAGE_UBUNTU: z.string().min(1).default('ubuntu:24.04'),
   /**
@@ -169,6 +182,8 @@ const schema = z.object({
   LAB_MAX_IMAGES: z.coerce.number().int().min(0).default(5),
   /** The worker's Prometheus endpoint (GET /metrics, admin token); unset: the worker serves none. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The address the worker's metrics listen on: loopback unless a Prometheus on another machine scrapes it. */
+  WORKER_METRICS_HOST: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   /** Minutes the admin cookie of the queue board (/admin/queues) lasts. */
   ADMIN_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /**
@@ -202,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parsed.data.LAB_PORT_MIN > parsed.data.LAB_PORT_MAX) {
     throw new ConfigError('Invalid configuration:\n  LAB_PORT_MIN: must not exceed LAB_PORT_MAX');
   }
+  const engines = resolveEngineAccess(parsed.data.DOCKER_HOSTS, parsed.data.DOCKER_CERT_DIR, parsed.data.DOCKER_INSECURE_HOSTS);
+  if (engines.problems.length) {
+    throw new ConfigError(`Invalid configuration:\n${engines.problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  for (const host of parsed.data.DOCKER_HOSTS) host.access = engines.access.get(host.id);
   return { ...parsed.data, LAB_PUBLISH_ADDRESS: parsed.data.LAB_PUBLISH_ADDRESS ?? publishAddressFor(parsed.data.LAB_PUBLIC_HOST) };
 }
 

@@ -1,5 +1,5 @@
 import type { DockerHostConfig } from '../config/app-config';
-import type { LabLimits } from './docker-specs';
+import { bareAccess, type LabLimits } from './docker-specs';
 import { DockerodeTenantDocker, type DockerodeTenantDockerOptions } from './dockerode-tenant-docker';
 import { EngineChannel } from './engine-channel';
 import { DockerLayerError, type TenantDocker } from './tenant-docker';
@@ -12,19 +12,19 @@ export type TenantDockerFactory = (host: DockerHostConfig, limits: LabLimits) =>
 export const dockerodeFactory =
   (options: DockerodeTenantDockerOptions = {}): TenantDockerFactory =>
   (host, limits) =>
-    new DockerodeTenantDocker(host.id, host.endpoint, limits, options);
+    new DockerodeTenantDocker(host.id, host.endpoint, limits, { ...options, access: host.access });
 
 /** The Docker hosts of DOCKER_HOSTS, one TenantDocker each, by host id. */
 export class DockerHostPool {
   private readonly hosts = new Map<string, TenantDocker>();
-  private readonly endpoints = new Map<string, string>();
+  private readonly configs = new Map<string, DockerHostConfig>();
   private readonly channels = new Map<string, EngineChannel>();
 
   constructor(configs: DockerHostConfig[], readonly limits: LabLimits, factory: TenantDockerFactory = dockerodeFactory()) {
     for (const config of configs) {
       if (this.hosts.has(config.id)) throw new Error(`Docker host "${config.id}" is configured twice`);
       this.hosts.set(config.id, factory(config, limits));
-      this.endpoints.set(config.id, config.endpoint);
+      this.configs.set(config.id, config);
     }
   }
 
@@ -32,9 +32,9 @@ export class DockerHostPool {
   channel(hostId: string): EngineChannel {
     let channel = this.channels.get(hostId);
     if (!channel) {
-      const endpoint = this.endpoints.get(hostId);
-      if (!endpoint) throw new DockerLayerError('not-found', `Docker host ${hostId} is not configured`);
-      channel = new EngineChannel(hostId, endpoint);
+      const config = this.configs.get(hostId);
+      if (!config) throw new DockerLayerError('not-found', `Docker host ${hostId} is not configured`);
+      channel = new EngineChannel(hostId, config.access ?? bareAccess(config.endpoint));
       this.channels.set(hostId, channel);
     }
     return channel;

@@ -1,6 +1,8 @@
+import { EngineSecrets } from '../config/engine-access';
 import { describe, expect, it } from 'vitest';
 import {
   assertBridgeName,
+  bareAccess,
   connectionFor,
   containerCreateOptions,
   engineName,
@@ -197,12 +199,52 @@ describe('withDefaultTag', () => {
 });
 
 describe('connectionFor', () => {
-  it('understands unix sockets and tcp endpoints', () => {
-    expect(connectionFor('unix:///var/run/docker.sock')).toEqual({ socketPath: '/var/run/docker.sock' });
-    expect(connectionFor('tcp://10.0.0.5:2375')).toEqual({ host: '10.0.0.5', port: 2375, protocol: 'http' });
+  const tls = new EngineSecrets({ 'ca.pem': Buffer.from('CA'), 'cert.pem': Buffer.from('CERT'), 'key.pem': Buffer.from('KEY') });
+
+  it('understands unix sockets and bare tcp endpoints', () => {
+    expect(connectionFor(bareAccess('unix:///var/run/docker.sock'))).toEqual({ socketPath: '/var/run/docker.sock' });
+    expect(connectionFor(bareAccess('tcp://10.0.0.5:2375'))).toEqual({ host: '10.0.0.5', port: 2375, protocol: 'http' });
   });
 
-  it('refuses anything else', () => {
-    expect(layerError(() => connectionFor('ssh://host')).kind).toBe('unreachable');
+  it('speaks https with the host CA, client certificate and key for a tcp host with certificates', () => {
+    expect(connectionFor({ kind: 'tcp', host: '10.0.0.5', port: 2376, tls })).toEqual({
+      host: '10.0.0.5',
+      port: 2376,
+      protocol: 'https',
+      ca: Buffer.from('CA'),
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY'),
+    });
+  });
+
+  it('gives docker-modem protocol ssh with our key and a verifier that accepts only the pinned host key', () => {
+    const hostKey = Buffer.from('ssh-ed25519-host-key-blob-of-the-engine-machine');
+    // The pinned line as ssh-keygen writes it: type, base64 of the key blob, comment.
+    const line = `ssh-ed25519 ${Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), hostKey]).toString('base64')} root@c`;
+    const pinned = new EngineSecrets({ 'ssh-key': Buffer.from('PRIVATE'), 'ssh-host-key.pub': Buffer.from(line) });
+    const options = connectionFor({ kind: 'ssh', host: 'c.example.org', port: 2222, username: 'netlabs', secrets: pinned }) as any;
+    expect(options).toMatchObject({ host: 'c.example.org', port: 2222, protocol: 'ssh', username: 'netlabs', sshOptions: { privateKey: Buffer.from('PRIVATE') } });
+    const blob = Buffer.from(line.split(' ')[1], 'base64');
+    expect(options.sshOptions.hostVerifier(blob)).toBe(true);
+    expect(options.sshOptions.hostVerifier(Buffer.concat([blob, Buffer.from([0])]))).toBe(false);
+    expect(options.sshOptions.hostVerifier('a hex string')).toBe(false);
+  });
+
+  it('uses the SSH agent when no key file is given', () => {
+    const previous = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = '/run/agent.sock';
+    try {
+      const line = `ssh-ed25519 ${Buffer.alloc(51, 7).toString('base64')}`;
+      const options = connectionFor({ kind: 'ssh', host: 'c', port: 22, username: 'u', secrets: new EngineSecrets({ 'ssh-host-key.pub': Buffer.from(line) }) }) as any;
+      expect(options.sshOptions.agent).toBe('/run/agent.sock');
+      expect(options.sshOptions.privateKey).toBeUndefined();
+    } finally {
+      if (previous === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = previous;
+    }
+  });
+
+  it('refuses an ssh endpoint without its credentials from the configuration', () => {
+    expect(layerError(() => bareAccess('ssh://host')).kind).toBe('unreachable');
   });
 });

@@ -3,6 +3,7 @@
  * rules a lab may not break. No I/O here, so every rule is unit-tested (docker-specs.spec.ts).
  */
 import type Docker from 'dockerode';
+import { type EngineAccess, type EngineSecrets, hostKeyBlob, redactEndpoint, SSH_HOST_KEY_FILE, SSH_KEY_FILE } from '../config/engine-access';
 import { type HardeningContext, labContainerHardening, publishHostIp, type HardeningPolicy } from './lab-hardening';
 import {
   CONSOLE,
@@ -287,13 +288,48 @@ export function withDefaultTag(ref: string): string {
   return ref.slice(lastSlash + 1).includes(':') ? ref : `${ref}:latest`;
 }
 
-/** dockerode connection options for a DOCKER_HOSTS endpoint (unix:///path or tcp://host:port). */
-export function connectionFor(endpoint: string): { socketPath: string } | { host: string; port: number; protocol: 'http' } {
+/**
+ * The access of a bare endpoint, without credentials: a unix socket, or plain tcp:// (tests and
+ * tools only; NetLabs itself gets every host's access from its configuration, which refuses a
+ * plain tcp:// host that DOCKER_INSECURE_HOSTS does not list, see libs/config/engine-access.ts).
+ */
+export function bareAccess(endpoint: string): EngineAccess {
   if (endpoint.startsWith('unix://')) {
     const socketPath = endpoint.slice('unix://'.length);
-    if (socketPath.startsWith('/')) return { socketPath };
+    if (socketPath.startsWith('/')) return { kind: 'unix', socketPath };
   }
   const tcp = /^tcp:\/\/([^/:]+|\[[^\]]+\]):(\d{1,5})\/?$/.exec(endpoint);
-  if (tcp) return { host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]), protocol: 'http' };
-  throw new DockerLayerError('unreachable', `Docker endpoint "${endpoint}" must be unix:///path or tcp://host:port`);
+  if (tcp) return { kind: 'tcp', host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]), tls: null };
+  throw new DockerLayerError('unreachable', `Docker endpoint "${redactEndpoint(endpoint)}" needs its credentials from the configuration (DOCKER_HOSTS)`);
+}
+
+/** dockerode (docker-modem) connection options for one engine: unix socket, tcp with mutual TLS or plain, ssh. */
+export function connectionFor(access: EngineAccess): Docker.DockerOptions {
+  switch (access.kind) {
+    case 'unix':
+      return { socketPath: access.socketPath };
+    case 'tcp':
+      if (!access.tls) return { host: access.host, port: access.port, protocol: 'http' };
+      return { host: access.host, port: access.port, protocol: 'https', ...tlsOptions(access.tls) };
+    case 'ssh':
+      return { host: access.host, port: access.port, protocol: 'ssh', username: access.username, sshOptions: sshOptions(access.secrets) };
+  }
+}
+
+/** Node TLS options of a mutual-TLS engine: its CA only (not the system's), our client certificate and key. */
+export function tlsOptions(tls: EngineSecrets): { ca: Buffer; cert: Buffer; key: Buffer } {
+  return { ca: tls.file('ca.pem') as Buffer, cert: tls.file('cert.pem') as Buffer, key: tls.file('key.pem') as Buffer };
+}
+
+/**
+ * ssh2 options of an ssh:// engine: our key (else the agent of SSH_AUTH_SOCK), and the engine
+ * machine's host key pinned (ssh2 would otherwise accept any machine answering on that address).
+ */
+export function sshOptions(secrets: EngineSecrets): { privateKey?: Buffer; agent?: string; hostVerifier: (key: Buffer) => boolean } {
+  const pinned = hostKeyBlob(secrets.file(SSH_HOST_KEY_FILE));
+  const privateKey = secrets.file(SSH_KEY_FILE);
+  return {
+    ...(privateKey ? { privateKey } : { agent: process.env.SSH_AUTH_SOCK }),
+    hostVerifier: (key: Buffer) => !!pinned && Buffer.isBuffer(key) && key.equals(pinned),
+  };
 }

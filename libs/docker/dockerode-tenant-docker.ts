@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
+import type { EngineAccess } from '../config/engine-access';
 import { engineMessage, isNotFound, isUnreachable, statusOf, toLayerError } from './docker-errors';
 import { openTerminal, runExec } from './docker-exec';
 import { ownedContainer, ownedNetwork, sharedNamespaceId, toContainerInfo, topCommands } from './docker-mappers';
@@ -9,6 +10,7 @@ import { NetworkOps } from './docker-networks';
 import { DiskQuotaProbe, listUsage } from './docker-usage';
 import {
   belongsTo,
+  bareAccess,
   connectionFor,
   consoleCreateOptions,
   containerCreateOptions,
@@ -49,6 +51,8 @@ export interface DockerodeTenantDockerOptions {
   pingTimeoutMs?: number;
   /** Whether a missing image may be pulled (false on machines without a registry: a pull would leave the machine). */
   pull?: boolean;
+  /** How to reach the engine, with its credentials (from DOCKER_HOSTS); default: the bare endpoint (unix or plain tcp). */
+  access?: EngineAccess;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -116,7 +120,7 @@ export class DockerodeTenantDocker implements TenantDocker {
     private readonly limits: LabLimits,
     private readonly options: DockerodeTenantDockerOptions = {},
   ) {
-    this.docker = new Docker(connectionFor(endpoint));
+    this.docker = new Docker(connectionFor(options.access ?? bareAccess(endpoint)));
     this.logger = new Logger(`TenantDocker:${hostId}`);
     this.networks = new NetworkOps(this.docker, this.logger, hostId);
     this.diskQuota = new DiskQuotaProbe(this.docker, this.logger);

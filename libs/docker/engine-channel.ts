@@ -6,8 +6,12 @@
  * API version the gateway chose (an old version would accept HostConfig at start).
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
-import { connectionFor } from './docker-specs';
+// docker-modem's SSH agent (dockerode's own ssh:// transport): each connection is `docker system dial-stdio` on the engine's machine.
+import sshAgent from 'docker-modem/lib/ssh';
+import type { EngineAccess } from '../config/engine-access';
+import { sshOptions, tlsOptions } from './docker-specs';
 import { DockerLayerError } from './tenant-docker';
 
 /** The Engine API version the gateway speaks to engines (engine 20.10 = 1.41). */
@@ -39,15 +43,30 @@ export interface EngineUpgrade {
 }
 
 export class EngineChannel {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly target: { socketPath: string } | { host: string; port: number };
+  private readonly agent: http.Agent;
+  /** Where requests go and how: a socket path, or host and port with TLS options, or an SSH agent per request. */
+  private readonly target: http.RequestOptions;
+  private readonly transport: typeof http | typeof https;
+  private readonly ssh?: Record<string, unknown>;
 
   constructor(
     readonly hostId: string,
-    endpoint: string,
+    access: EngineAccess,
   ) {
-    const conn = connectionFor(endpoint);
-    this.target = 'socketPath' in conn ? { socketPath: conn.socketPath } : { host: conn.host, port: conn.port };
+    this.transport = access.kind === 'tcp' && access.tls ? https : http;
+    if (access.kind === 'unix') this.target = { socketPath: access.socketPath };
+    else if (access.kind === 'tcp') this.target = { host: access.host, port: access.port, ...(access.tls ? tlsOptions(access.tls) : {}) };
+    else {
+      this.target = {};
+      this.ssh = { host: access.host, port: access.port, username: access.username, ...sshOptions(access.secrets) };
+    }
+    this.agent = access.kind === 'tcp' && access.tls ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  }
+
+  /** The agent of one request: ours (kept alive), none for an upgrade, and a new SSH connection for ssh://. */
+  private agentFor(upgrade: boolean): http.Agent | false {
+    if (this.ssh) return sshAgent(this.ssh);
+    return upgrade ? false : this.agent;
   }
 
   private options(call: EngineCall, upgrade: boolean): http.RequestOptions {
@@ -59,7 +78,7 @@ export class EngineChannel {
     if (upgrade) Object.assign(headers, { connection: 'Upgrade', upgrade: 'tcp' });
     return {
       ...this.target,
-      agent: upgrade ? false : this.agent,
+      agent: this.agentFor(upgrade),
       method: call.method,
       path: `/v${ENGINE_API_VERSION}${call.path}${qs ? `?${qs}` : ''}`,
       headers,
@@ -86,7 +105,7 @@ export class EngineChannel {
   /** One request; the reply body is a stream the caller consumes or pipes. */
   request(call: EngineCall): Promise<EngineReply> {
     return new Promise((resolve, reject) => {
-      const req = http.request(this.options(call, false), (res) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res }));
+      const req = this.transport.request(this.options(call, false), (res) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res }));
       req.on('error', (err) => reject(this.unreachable(err)));
       if (call.timeoutMs) req.setTimeout(call.timeoutMs, () => req.destroy(new Error(`no reply within ${call.timeoutMs} ms`)));
       this.send(req, call);
@@ -109,7 +128,7 @@ export class EngineChannel {
   /** An HTTP upgrade (attach, exec start): the engine's raw stream, or its non-101 reply. */
   upgrade(call: EngineCall): Promise<EngineUpgrade | EngineReply> {
     return new Promise((resolve, reject) => {
-      const req = http.request(this.options(call, true));
+      const req = this.transport.request(this.options(call, true));
       req.on('upgrade', (res, socket, head) => resolve({ status: res.statusCode ?? 101, headers: res.headers, socket, head }));
       req.on('response', (res) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res }));
       req.on('error', (err) => reject(this.unreachable(err)));

@@ -39,7 +39,15 @@ export class TestStack {
   /** Classes this stack created: marked ended in the database at stop, so no later run's reconciler adopts them. */
   private readonly classIds: string[] = [];
 
-  constructor(private readonly overrides: Record<string, string> = {}) {}
+  /**
+   * @param overrides variables of every process of the stack
+   * @param apiOverrides variables of the API processes only (e.g. a GATEWAY_SOCKET of their own
+   *   when a separate lab daemon, apps/gateway, serves the consoles' socket)
+   */
+  constructor(
+    private readonly overrides: Record<string, string> = {},
+    private readonly apiOverrides: Record<string, string> = {},
+  ) {}
 
   async start(): Promise<void> {
     const port = await freePort();
@@ -58,7 +66,7 @@ export class TestStack {
       ...this.overrides,
     };
     this.startWorker();
-    this.api = this.spawn('api', 'dist/apps/api/main.js');
+    this.api = this.spawn('api', 'dist/apps/api/main.js', this.apiOverrides);
     await this.waitForApi(this.api, this.apiUrl);
   }
 
@@ -92,7 +100,7 @@ export class TestStack {
   async startAnotherApi(): Promise<string> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, ...this.apiOverrides, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.pipeLog(child, `api${this.moreApis.length + 2}`);
     this.moreApis.push(child);
     await this.waitForApi(child, url);
@@ -184,8 +192,8 @@ export class TestStack {
     await endLabsInDatabase(this.env.DATABASE_URL, this.env.DEPLOYMENT_ID!, this.classIds);
   }
 
-  private spawn(name: string, script: string): ChildProcess {
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  private spawn(name: string, script: string, extra: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...this.env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.pipeLog(child, name);
     return child;
   }

@@ -25,10 +25,10 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     const server = http.createServer((req, res) => void this.answer(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, () => resolve());
+      server.listen(port, this.config.WORKER_METRICS_HOST, () => resolve());
     });
     this.server = server;
-    this.logger.log(`worker metrics on http://127.0.0.1:${port}/metrics (admin token)`);
+    this.logger.log(`worker metrics on http://${this.config.WORKER_METRICS_HOST}:${port}/metrics (admin token)`);
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
