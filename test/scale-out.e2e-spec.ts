@@ -238,8 +238,13 @@ describe('scale out: two engines (one over mutual TLS), two API processes behind
         { timeoutMs: LEASE_MS * 4, intervalMs: 250 },
       );
       expect(gone).toMatchObject({ status: 410, body: { message: expect.stringMatching(/process that ran it stopped; open a new terminal/) } });
-      const { rows } = await db.query(`select "endReason" from "TerminalSession" where id = $1`, [session]);
-      expect(rows[0]?.endReason).toBe('owner-lost');
+      // Recorded by the process that found the owner gone, just after it answered.
+      const recorded = await waitFor(
+        `session ${session} to be recorded as ended`,
+        async () => (await db.query(`select "endReason" from "TerminalSession" where id = $1`, [session])).rows[0]?.endReason ?? undefined,
+        { timeoutMs: 10_000 },
+      );
+      expect(recorded).toBe('owner-lost');
       terminals[i] = await openTerminal(lab);
     }
     // The other process's shells did not notice.
