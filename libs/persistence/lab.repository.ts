@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LabStatus } from './generated/enums';
+import { liveLabsByHost } from './placement-ledger';
 import { PrismaService } from './prisma.service';
 
 export { LabStatus };
@@ -286,14 +287,9 @@ export class LabRepository {
     return expiresAt;
   }
 
-  /** Number of students' labs holding resources on each host (the placement load; warm labs are not students' labs). */
-  async countLiveByHost(): Promise<Map<string, number>> {
-    const rows = await this.prisma.lab.groupBy({
-      by: ['hostId'],
-      where: { status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] }, hostId: { not: null }, classId: { not: null } },
-      _count: { _all: true },
-    });
-    return new Map(rows.map((r) => [r.hostId!, r._count._all]));
+  /** Labs holding a place on each host, warm ones included; key null: not placed yet (placement-ledger.ts). */
+  liveByHost(): Promise<Map<string | null, number>> {
+    return liveLabsByHost(this.prisma);
   }
 
   async touch(id: string): Promise<void> {

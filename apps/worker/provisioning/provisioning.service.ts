@@ -104,10 +104,14 @@ export class ProvisioningService {
    * The lab's host: the one it has, unless that host is down (a reset lab whose host was
    * lost: place it again and forget the old host's allocations); a new lab is placed.
    */
-  private async place(lab: { id: string; hostId: string | null }): Promise<string> {
+  /**
+   * The lab's host: the one it has while that is up, else `chosen` (the host-job gate picks
+   * one with a free slot) or the placement's choice. Returns the host the lab ends on.
+   */
+  async place(lab: { id: string; hostId: string | null }, chosen?: string): Promise<string> {
     if (lab.hostId && !(await this.placement.isDown(lab.hostId))) return lab.hostId;
     if (lab.hostId) await this.allocations.releaseLab(lab.id);
-    const chosen = await this.placement.choose();
+    chosen ??= await this.placement.choose();
     if (await this.labs.setHost(lab.id, chosen, lab.hostId)) return chosen;
     // Another job placed it meanwhile: follow that one.
     const placed = (await this.labs.findForProvisioning(lab.id))?.hostId;
