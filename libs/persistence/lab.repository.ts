@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LabStatus } from './generated/enums';
-import { liveLabsByHost } from './placement-ledger';
+import { liveLabsByHost, lockPlacement } from './placement-ledger';
 import { PrismaService } from './prisma.service';
 
 export { LabStatus };
@@ -285,6 +285,22 @@ export class LabRepository {
     const expiresAt = new Date(base + minutes * 60_000);
     await this.prisma.lab.update({ where: { id }, data: { expiresAt } });
     return expiresAt;
+  }
+
+  /**
+   * setHost under the placement lock, only while the host has fewer than `capacity` live
+   * labs: two workers placing at once never put more labs on a host than it takes.
+   */
+  async setHostWithin(id: string, hostId: string, previous: string | null, capacity: number): Promise<'placed' | 'moved' | 'full'> {
+    return this.prisma.$transaction(async (tx) => {
+      await lockPlacement(tx);
+      const live = await tx.lab.count({ where: { hostId, status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] } } });
+      if (live >= capacity) return 'full';
+      const count = await tx.$executeRaw`
+        UPDATE "Lab" SET "hostId" = ${hostId}, "updatedAt" = now() AT TIME ZONE 'UTC'
+         WHERE id = ${id}::uuid AND "hostId" IS NOT DISTINCT FROM ${previous}::text`;
+      return count === 1 ? 'placed' : 'moved';
+    });
   }
 
   /** Labs holding a place on each host, warm ones included; key null: not placed yet (placement-ledger.ts). */

@@ -64,6 +64,15 @@ export class HostPlacementService {
     }
   }
 
+  /**
+   * Puts the lab on `hostId` if the host still has a place (checked under the placement
+   * lock) and no other job moved the lab meanwhile (compare-and-set on `previous`).
+   */
+  async claim(labId: string, hostId: string, previous: string | null): Promise<'placed' | 'moved' | 'full'> {
+    const capacity = (await this.capacity.capacities()).find((c) => c.hostId === hostId)?.labs ?? 0;
+    return this.labs.setHostWithin(labId, hostId, previous, capacity);
+  }
+
   /** The host with the most places left that answers; throws (the job retries later) when none. */
   async choose(): Promise<string> {
     const { ids, skipped } = await this.candidates();

@@ -112,7 +112,10 @@ export class ProvisioningService {
     if (lab.hostId && !(await this.placement.isDown(lab.hostId))) return lab.hostId;
     if (lab.hostId) await this.allocations.releaseLab(lab.id);
     chosen ??= await this.placement.choose();
-    if (await this.labs.setHost(lab.id, chosen, lab.hostId)) return chosen;
+    const claimed = await this.placement.claim(lab.id, chosen, lab.hostId);
+    if (claimed === 'placed') return chosen;
+    // Filled by other labs since it was chosen: the job's retry chooses again.
+    if (claimed === 'full') throw new Error(`Docker host ${chosen} became full while lab ${lab.id} was placed on it`);
     // Another job placed it meanwhile: follow that one.
     const placed = (await this.labs.findForProvisioning(lab.id))?.hostId;
     if (!placed) throw new Error(`lab ${lab.id} lost its host while being placed`);
