@@ -25,9 +25,9 @@ class FakeSlots implements HostSlotStore {
   }
 }
 
-function setup(opts: { hostId?: string | null; candidates?: string[]; down?: string[]; perHost?: number }) {
+function setup(opts: { hostId?: string | null; candidates?: string[]; down?: string[]; perHost?: number; status?: string }) {
   const slots = new FakeSlots(opts.perHost ?? 1);
-  const lab = { id: 'lab1', hostId: opts.hostId ?? null };
+  const lab = { id: 'lab1', hostId: opts.hostId ?? null, status: opts.status ?? 'provisioning' };
   const placed: string[] = [];
   const placement: GatePlacement = {
     isDown: async (id) => (opts.down ?? []).includes(id),
@@ -103,5 +103,11 @@ describe('HostJobGate', () => {
     const { gate, job, slots } = setup({ hostId: 'a', down: ['a'] });
     await slots.take('a', 'x');
     expect(await gate.run(job, 'tok', 'lab1', false, async () => 'torn down')).toBe('torn down');
+  });
+
+  it('never places a lab that is no longer provisioning (deleted before its job ran): the job runs and skips it', async () => {
+    const { gate, job, placed } = setup({ status: 'destroyed', candidates: [] });
+    expect(await gate.run(job, 'tok', 'lab1', true, async () => 'skipped')).toBe('skipped');
+    expect(placed).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ export interface GatePlacement {
   answers(hostId: string): Promise<string | null>;
 }
 export interface GateLabs {
-  findForProvisioning(id: string): Promise<{ id: string; hostId: string | null } | null>;
+  findForProvisioning(id: string): Promise<{ id: string; hostId: string | null; status: string } | null>;
 }
 export interface GatePlacer {
   place(lab: { id: string; hostId: string | null }, chosen?: string): Promise<string>;
@@ -50,7 +50,8 @@ export class HostJobGate {
    */
   async run<T>(job: GatedJob, token: string | undefined, labId: string, places: boolean, work: () => Promise<T>): Promise<T> {
     const lab = await this.labs.findForProvisioning(labId);
-    if (!lab) return work();
+    // Nothing to do on an engine (the job skips it): never place a lab that is no longer provisioning.
+    if (!lab || (places && lab.status !== 'provisioning')) return work();
     const holder = `${job.id ?? 'job'}:${randomUUID()}`;
     let hostId: string | null = null;
     if (lab.hostId && !(await this.placement.isDown(lab.hostId))) {
