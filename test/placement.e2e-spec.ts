@@ -109,7 +109,7 @@ describe('placement by capacity', () => {
     const statuses = [first.status, second.status].sort();
     expect(statuses).toEqual([201, 503]);
     const [won, lost] = first.status === 201 ? [first, second] : [second, first];
-    expect(lost.body.message).toContain('3 of the 3 labs could not be placed (room for 1 more now)');
+    expect(lost.body.message).toContain('2 of the 3 labs could not be placed (room for 1 more now)');
     const labs = await labsOf(won.body.id);
     expect(labs.every((l) => l.status === 'ready')).toBe(true);
     const classes = await db.query(`select count(*)::int as n from "Class" where name like $1`, [`placement ${stack.runId} race%`]);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostSlotStore } from '../../../libs/queue/host-slots';
 import { type GatedJob, type GateLabs, type GatePlacement, type GatePlacer, HostJobGate } from './host-job-gate';
 import { NoHostError } from './host-placement.service';
+import { HostFullError } from './provisioning.service';
 
 /** Slots in memory, `perHost` each, with who holds them. */
 class FakeSlots implements HostSlotStore {
@@ -109,5 +110,20 @@ describe('HostJobGate', () => {
     const { gate, job, placed } = setup({ status: 'destroyed', candidates: [] });
     expect(await gate.run(job, 'tok', 'lab1', true, async () => 'skipped')).toBe('skipped');
     expect(placed).toEqual([]);
+  });
+
+  it('goes on to the next host when the chosen one filled up meanwhile', async () => {
+    const { gate, job, slots, placed, lab } = setup({ candidates: ['a', 'b'], perHost: 2 });
+    (gate as unknown as { placer: GatePlacer }).placer = {
+      place: async (l, chosen) => {
+        if (chosen === 'a') throw new HostFullError('a', l.id);
+        placed.push(chosen!);
+        lab.hostId = chosen!;
+        return chosen!;
+      },
+    };
+    expect(await gate.run(job, 'tok', 'lab1', true, async () => 'ran')).toBe('ran');
+    expect(placed).toEqual(['b']);
+    expect(slots.count('a')).toBe(0);
   });
 });

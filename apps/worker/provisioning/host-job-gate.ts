@@ -4,7 +4,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { HOST_SLOT_RENEW_MS, HostSlots, type HostSlotStore } from '../../../libs/queue/host-slots';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
 import { HostPlacementService, NoHostError } from './host-placement.service';
-import { ProvisioningService } from './provisioning.service';
+import { HostFullError, ProvisioningService } from './provisioning.service';
 
 /** How long a job whose host has no free slot waits in the queue before it is tried again (plus up to as much at random). */
 export const HOST_BUSY_DELAY_MS = 1_000;
@@ -93,6 +93,11 @@ export class HostJobGate {
         placed = await this.placer.place(lab, id);
       } catch (error) {
         await this.slots.release(id, holder);
+        // Filled by labs placed at the same moment: the next host with room.
+        if (error instanceof HostFullError) {
+          skipped.push(`${id}: full`);
+          continue;
+        }
         throw error;
       }
       if (placed === id) return id;

@@ -12,6 +12,13 @@ import { scopeOf } from '../../../libs/docker/lab-scope';
 
 type ProvisionResult = JobResults[JobName.ProvisionLab];
 
+/** The host chosen for a lab was filled by other labs before this one was put on it. */
+export class HostFullError extends Error {
+  constructor(readonly hostId: string, labId: string) {
+    super(`Docker host ${hostId} became full while lab ${labId} was placed on it`);
+  }
+}
+
 /** Subnets one job tries after the engine refused one for a clash; then the job's retry (with backoff) goes on. */
 const MAX_CLASHES_PER_JOB = 3;
 
@@ -115,7 +122,7 @@ export class ProvisioningService {
     const claimed = await this.placement.claim(lab.id, chosen, lab.hostId);
     if (claimed === 'placed') return chosen;
     // Filled by other labs since it was chosen: the job's retry chooses again.
-    if (claimed === 'full') throw new Error(`Docker host ${chosen} became full while lab ${lab.id} was placed on it`);
+    if (claimed === 'full') throw new HostFullError(chosen, lab.id);
     // Another job placed it meanwhile: follow that one.
     const placed = (await this.labs.findForProvisioning(lab.id))?.hostId;
     if (!placed) throw new Error(`lab ${lab.id} lost its host while being placed`);
