@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HostPlacementService } from '../apps/worker/provisioning/host-placement.service';
+import { HostCapacityService } from '../libs/placement/host-capacity.service';
 import { LabAllocatorService } from '../apps/worker/provisioning/lab-allocator.service';
 import { LabConsoleService } from '../apps/worker/provisioning/lab-console.service';
 import { ProvisioningService } from '../apps/worker/provisioning/provisioning.service';
@@ -176,7 +177,7 @@ describe('provisioning when the engine refuses the subnet', () => {
       labs,
       allocations,
       hosts,
-      new HostPlacementService(hosts, labs, new HostRepository(prisma)),
+      new HostPlacementService(local, hosts, labs, new HostRepository(prisma), new HostCapacityService(local, hosts, new HostRepository(prisma))),
       new LabAllocatorService(local, allocations),
       new LabConsoleService(local, hosts),
     );

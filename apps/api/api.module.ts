@@ -11,6 +11,7 @@ import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
 import { ClassesService } from './classes/classes.service';
+import { PlacementModule } from '../../libs/placement/placement.module';
 import { StudentLabsService } from './classes/student-labs.service';
 import { AuditInterceptor } from './common/audit.interceptor';
 import { AuthGuard } from './common/auth.guard';
@@ -39,6 +40,7 @@ import { ltiControllers, ltiProviders } from './lti/lti.providers';
   imports: [
     ConfigModule,
     PersistenceModule,
+    PlacementModule,
     QueueModule,
     DockerModule,
     LabsModule,

@@ -15,6 +15,8 @@ import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ReaperService } from './maintenance/reaper.service';
 import { LabGuardService } from './maintenance/lab-guard.service';
 import { ReconcilerService } from './maintenance/reconciler.service';
+import { PlacementModule } from '../../libs/placement/placement.module';
+import { HostJobGate } from './provisioning/host-job-gate';
 import { HostPlacementService } from './provisioning/host-placement.service';
 import { LabAllocatorService } from './provisioning/lab-allocator.service';
 import { LabConsoleService } from './provisioning/lab-console.service';
@@ -29,9 +31,10 @@ import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
-  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule, LtiModule],
+  imports: [ConfigModule, PersistenceModule, PlacementModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule, LtiModule],
   providers: [
     HostPlacementService,
+    HostJobGate,
     LabAllocatorService,
     LabConsoleService,
     ProvisioningService,

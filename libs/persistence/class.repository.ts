@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PrismaClient } from './generated/client';
 import { LabStatus } from './generated/enums';
+import type { Admission } from './placement-ledger';
 import { PrismaService } from './prisma.service';
 import { WarmLabRepository } from './warm-lab.repository';
 
@@ -34,6 +35,8 @@ export class ClassRepository {
     /** When the class starts: its labs' clocks (expiry, idle) start then. */
     startsAt?: Date;
     warmPool: string | null;
+    /** Checks there is room for the new labs (libs/placement/admission.ts); refusing rolls everything back. */
+    admit?: Admission;
   }) {
     return this.prisma.$transaction(async (tx) => {
       const created = await tx.class.create({
@@ -46,25 +49,33 @@ export class ClassRepository {
           ...input.settings,
         },
       });
-      return { class: created, labs: await this.seat(tx, created, input.students, input.warmPool) };
+      return { class: created, labs: await this.seat(tx, created, input.students, input.warmPool, input.admit) };
     });
   }
 
   /** Students arriving in a live class (an LMS launch): same as at creation. Null when the class is unknown or deleted. */
-  async addStudents(classId: string, students: NewStudent[], warmPool: string | null) {
+  async addStudents(classId: string, students: NewStudent[], warmPool: string | null, admit?: Admission) {
     return this.prisma.$transaction(async (tx) => {
       const found = await tx.class.findFirst({ where: { id: classId, deletedAt: null } });
       if (!found) return null;
-      return { class: found, labs: await this.seat(tx, found, students, warmPool) };
+      return { class: found, labs: await this.seat(tx, found, students, warmPool, admit) };
     });
   }
 
   /**
    * The one way students get labs: their rows, then ready warm labs claimed for them (one
    * UPDATE, WarmLabRepository.claim), then a new lab row (status provisioning) for each
-   * one left. `claimed` says which labs came warm (ready now, nothing to queue).
+   * one left, once `admit` found room for them (it may refuse: nothing of the transaction
+   * stays, no class, student or claim). `claimed` says which labs came warm (ready now,
+   * nothing to queue).
    */
-  private async seat(tx: Tx, klass: { id: string; labDefinitionId: string; labTtlMinutes: number; startsAt: Date | null }, students: NewStudent[], warmPool: string | null) {
+  private async seat(
+    tx: Tx,
+    klass: { id: string; labDefinitionId: string; labTtlMinutes: number; startsAt: Date | null },
+    students: NewStudent[],
+    warmPool: string | null,
+    admit: Admission | undefined,
+  ) {
     const now = Date.now();
     const start = Math.max(now, klass.startsAt?.getTime() ?? now);
     const expiresAt = new Date(start + klass.labTtlMinutes * 60_000);
@@ -77,6 +88,7 @@ export class ClassRepository {
       : [];
     const claimedBy = new Map(claims.map((c) => [c.studentId, c]));
     const cold = students.filter((s) => !claimedBy.has(byExternalId.get(s.externalId)!.id));
+    if (admit && cold.length) await admit(tx, cold.length);
     const coldLabs = cold.length
       ? await tx.lab.createManyAndReturn({
           data: cold.map((s, index) => ({

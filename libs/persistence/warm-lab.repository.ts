@@ -75,12 +75,19 @@ export class WarmLabRepository {
   }
 
   /**
-   * Brings the pool of `pool` on `hostId` to `target` labs (provisioning or ready): new
-   * rows to provision (unless a warm lab failed there in the last WARM_FAILURE_BACKOFF_MS),
+   * Brings the pool of `pool` on `hostId` to `target` labs (provisioning or ready), within
+   * the `room` the host has: new rows to provision (unless a warm lab failed there in the last WARM_FAILURE_BACKOFF_MS),
    * or ready warm labs beyond the target moved to `destroying` (never a claimed one: the
    * same statement checks it has no class, under the row lock) for their teardown.
    */
-  async topUpOrTrim(pool: string, hostId: string, target: number, labDefinitionId: string): Promise<{ created: WarmLabRef[]; trimmed: WarmLabRef[] }> {
+  async topUpOrTrim(
+    pool: string,
+    hostId: string,
+    target: number,
+    labDefinitionId: string,
+    /** Places the host has left for warm labs (libs/placement/admission.ts warmRoomFor), asked in this transaction. */
+    room?: (db: Db) => Promise<number>,
+  ): Promise<{ created: WarmLabRef[]; trimmed: WarmLabRef[] }> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${`netlabs-warm:${pool}:${hostId}`}))`;
       const warm = { warmPool: pool, hostId, classId: null };
@@ -99,8 +106,11 @@ export class WarmLabRepository {
       if (count === target) return { created: [], trimmed: [] };
       const failedLately = await tx.lab.count({ where: { ...warm, status: LabStatus.failed, updatedAt: { gt: new Date(Date.now() - WARM_FAILURE_BACKOFF_MS) } } });
       if (failedLately) return { created: [], trimmed: [] };
+      // A full host keeps fewer warm labs: they would take places students' labs need.
+      const wanted = Math.min(target - count, room ? await room(tx) : Infinity);
+      if (wanted <= 0) return { created: [], trimmed: [] };
       const created = await tx.lab.createManyAndReturn({
-        data: Array.from({ length: target - count }, () => ({ labDefinitionId, prefix: `nl-${randomBytes(4).toString('hex')}`, hostId, warmPool: pool })),
+        data: Array.from({ length: wanted }, () => ({ labDefinitionId, prefix: `nl-${randomBytes(4).toString('hex')}`, hostId, warmPool: pool })),
         select: { id: true, generation: true },
       });
       return { created, trimmed: [] };

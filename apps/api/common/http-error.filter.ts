@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 import { InternalFailure } from './internal-failure';
 import type { RequestWithId } from './request-id';
+import { NoRoomException } from './no-room.exception';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 const REASONS: Record<number, string> = {
@@ -38,7 +39,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const raw = typeof body === 'string' ? body : (body as { message?: unknown }).message;
       message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? exception.message);
-      if (exception instanceof TooManyRequestsException && !response.headersSent) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      if ((exception instanceof TooManyRequestsException || exception instanceof NoRoomException) && !response.headersSent) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     } else if (isBodyParserError(exception)) {
       status = exception.status;
       message = exception.type === 'entity.parse.failed' ? 'body: not valid JSON' : exception.message;
