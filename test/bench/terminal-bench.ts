@@ -18,6 +18,7 @@ import { TERMINAL_CMD } from '../../libs/docker/docker-exec';
 import { TestStack } from '../support/stack';
 import { listenerRssKb, TestTerminal } from '../support/terminal-client';
 import { waitFor } from '../support/wait-for';
+import { runStep } from './run-step';
 import { percentile, summary } from './stats';
 
 const PER_LAB = 5;
@@ -42,9 +43,8 @@ export async function benchTerminal(sessions = 50, rounds = 20): Promise<void> {
     console.log(`NetLabs terminal benchmark: ${sessions} sessions over ${labCount} labs, ${rounds} rounds of keystrokes`);
     const created = await stack.createClassAndWait(Array.from({ length: labCount }, (_, i) => `tbench-${i}`), 'terminal bench');
     await Promise.all(created.labs.map(async (lab) => {
-      // As the instructor (the admin), whose run answers when done; a student's is queued (202).
-      const run = await stack.request('POST', `/labs/${lab.id}/steps/2c/run`, {});
-      if (run.status !== 200) throw new Error(`2c run in ${lab.id}: ${run.status} ${JSON.stringify(run.body).slice(0, 300)}`);
+      const run = await runStep(stack, lab.id, '2c');
+      if (!run.succeeded) throw new Error(`2c run in ${lab.id}: ${JSON.stringify(run).slice(0, 300)}`);
     }));
     const rssIdle = listenerRssKb(stack.apiUrl);
 
