@@ -44,7 +44,7 @@ export async function benchTerminal(sessions = 50, rounds = 20): Promise<void> {
     const created = await stack.createClassAndWait(Array.from({ length: labCount }, (_, i) => `tbench-${i}`), 'terminal bench');
     await Promise.all(created.labs.map(async (lab) => {
       const run = await runStep(stack, lab.id, '2c');
-      if (!run.succeeded) throw new Error(`2c run in ${lab.id}: ${JSON.stringify(run).slice(0, 300)}`);
+      if (!run.succeeded) throw new Error(`2c run in ${lab.id}: ${String(run.error ?? JSON.stringify(run).slice(-600))}`);
     }));
     const rssIdle = listenerRssKb(stack.apiUrl);
 
