@@ -18,7 +18,6 @@ import { type AppConfig, loadConfig } from '../libs/config/app-config';
 import { DockerHostPool, dockerodeFactory } from '../libs/docker/docker-host-pool';
 import { AllocationRepository, BLOCK_HOURS, PoolExhaustedError, type LabClaim } from '../libs/persistence/allocation.repository';
 import { ClassRepository } from '../libs/persistence/class.repository';
-import { WarmLabRepository } from '../libs/persistence/warm-lab.repository';
 import { HostRepository } from '../libs/persistence/host.repository';
 import { LabRepository } from '../libs/persistence/lab.repository';
 import { PrismaService } from '../libs/persistence/prisma.service';
@@ -37,7 +36,7 @@ const config: AppConfig = loadConfig({
 const clients = [new PrismaService(config), new PrismaService(config), new PrismaService(config)];
 const prisma = clients[0];
 const repos = clients.map((c) => new AllocationRepository(c));
-const classes = new ClassRepository(prisma, new WarmLabRepository(prisma));
+const classes = new ClassRepository(prisma);
 const hostIds: string[] = [];
 const classIds: string[] = [];
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LabStatus } from './generated/enums';
-import { liveLabsByHost, lockPlacement } from './placement-ledger';
+import { liveLabsByHost, lockPlacement, prismaLedger } from './placement-ledger';
 import { PrismaService } from './prisma.service';
 
 export { LabStatus };
@@ -293,7 +293,7 @@ export class LabRepository {
    */
   async setHostWithin(id: string, hostId: string, previous: string | null, capacity: number): Promise<'placed' | 'moved' | 'full'> {
     return this.prisma.$transaction(async (tx) => {
-      await lockPlacement(tx);
+      await lockPlacement(prismaLedger(tx));
       const live = await tx.lab.count({ where: { hostId, status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] } } });
       if (live >= capacity) return 'full';
       const count = await tx.$executeRaw`
@@ -305,7 +305,7 @@ export class LabRepository {
 
   /** Labs holding a place on each host, warm ones included; key null: not placed yet (placement-ledger.ts). */
   liveByHost(): Promise<Map<string | null, number>> {
-    return liveLabsByHost(this.prisma);
+    return liveLabsByHost(prismaLedger(this.prisma));
   }
 
   async touch(id: string): Promise<void> {

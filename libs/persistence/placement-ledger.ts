@@ -1,7 +1,17 @@
 import type { PrismaClient } from './generated/client';
 
-/** A Prisma client or the transaction client of `$transaction(async (tx) => ...)`. */
-export type LedgerDb = Pick<PrismaClient, '$queryRaw'>;
+/**
+ * Where the ledger's statements run (no parameters): a pg client inside the seating
+ * transaction (ClassRepository), or Prisma through prismaLedger.
+ */
+export interface LedgerDb {
+  query(sql: string): Promise<{ rows: any[] }>;
+}
+
+/** A Prisma client or the transaction client of `$transaction(async (tx) => ...)` as a LedgerDb. */
+export function prismaLedger(db: Pick<PrismaClient, '$queryRawUnsafe'>): LedgerDb {
+  return { query: async (sql) => ({ rows: await db.$queryRawUnsafe<any[]>(sql) }) };
+}
 
 /**
  * Serialises everything that takes places on the Docker hosts (students seated with new
@@ -9,7 +19,7 @@ export type LedgerDb = Pick<PrismaClient, '$queryRaw'>;
  * at the same instant count each other's labs, never both the last places.
  */
 export async function lockPlacement(db: LedgerDb): Promise<void> {
-  await db.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext('netlabs-placement'))`;
+  await db.query(`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext('netlabs-placement'))`);
 }
 
 /**
@@ -17,15 +27,16 @@ export async function lockPlacement(db: LedgerDb): Promise<void> {
  * destroying, warm labs included; the key null counts labs queued and not placed yet.
  */
 export async function liveLabsByHost(db: LedgerDb): Promise<Map<string | null, number>> {
-  const rows = await db.$queryRaw<{ hostId: string | null; count: number }[]>`
+  const { rows } = await db.query(`
     SELECT "hostId", count(*)::int AS count FROM "Lab"
      WHERE status IN ('provisioning', 'ready', 'destroying')
-     GROUP BY "hostId"`;
-  return new Map(rows.map((r) => [r.hostId, Number(r.count)]));
+     GROUP BY "hostId"`);
+  return new Map((rows as { hostId: string | null; count: number }[]).map((r) => [r.hostId, Number(r.count)]));
 }
 
 /**
- * Called inside the transaction that seats students, once it knows how many of them need
- * a new lab (after warm claims): throws to refuse, which rolls the whole seating back.
+ * Called inside the transaction that seats students, once its statement wrote the
+ * `newLabs` labs left to provision (after warm claims; unplaced, so counted under the key
+ * null): throws to refuse, which rolls the whole seating back.
  */
 export type Admission = (db: LedgerDb, newLabs: number) => Promise<void>;

@@ -21,7 +21,10 @@ export class PlacementRefusedError extends Error {
 export function admissionFor(capacities: HostCapacity[], settings: CapacitySettings): Admission {
   return async (db, newLabs) => {
     await lockPlacement(db);
-    const { total } = freePlaces(capacities, await liveLabsByHost(db), settings);
+    const live = await liveLabsByHost(db);
+    // The new labs are already written (unplaced) in this transaction: counted once, as the request.
+    live.set(null, Math.max(0, (live.get(null) ?? 0) - newLabs));
+    const { total } = freePlaces(capacities, live, settings);
     if (newLabs > total) throw new PlacementRefusedError(newLabs - total, newLabs, total);
   };
 }

@@ -59,16 +59,15 @@ describe('host capacity', () => {
 function fakeDb(live: [string | null, number][]) {
   const statements: string[] = [];
   const db = {
-    $queryRaw: async (strings: TemplateStringsArray) => {
-      const sql = strings.join('?');
+    query: async (sql: string) => {
       if (sql.includes('pg_advisory_xact_lock')) {
         statements.push('lock');
-        return [{ locked: 1 }];
+        return { rows: [{ locked: 1 }] };
       }
       statements.push('count');
-      return live.map(([hostId, count]) => ({ hostId, count }));
+      return { rows: live.map(([hostId, count]) => ({ hostId, count })) };
     },
-  } as unknown as LedgerDb;
+  } satisfies LedgerDb;
   return { db, statements };
 }
 
@@ -79,21 +78,22 @@ describe('admission', () => {
     { hostId: 'b', labs: 5, limitedBy: 'max-labs' as const },
   ];
 
+  // The seating statement has already written the requested labs (unplaced: key null) when admission counts.
   it('admits labs that fit, counting live labs only after taking the placement lock', async () => {
-    const { db, statements } = fakeDb([['a', 4], ['b', 1], [null, 1]]);
+    const { db, statements } = fakeDb([['a', 4], ['b', 1], [null, 1 + 3]]);
     await expect(admissionFor(caps, settings)(db, 3)).resolves.toBeUndefined();
     expect(statements).toEqual(['lock', 'count']);
   });
 
   it('refuses with how many labs could not be placed, of how many, and the room left', async () => {
-    const { db } = fakeDb([['a', 4], ['b', 1], [null, 1]]);
+    const { db } = fakeDb([['a', 4], ['b', 1], [null, 1 + 7]]);
     const refusal = await admissionFor(caps, settings)(db, 7).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(PlacementRefusedError);
     expect(refusal).toMatchObject({ unplaced: 3, requested: 7, free: 4 });
   });
 
   it('refuses everything when no host is up', async () => {
-    const { db } = fakeDb([]);
+    const { db } = fakeDb([[null, 2]]);
     await expect(admissionFor([], settings)(db, 2)).rejects.toMatchObject({ unplaced: 2, requested: 2, free: 0 });
   });
 

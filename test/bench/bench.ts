@@ -13,6 +13,8 @@
  *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50).
  * - warm: a class of 30 (`--warm-students N`) claiming warm labs vs the same class cold,
  *   each on a stack of its own (warm-bench.ts).
+ * - terminal: 50 terminals (`--terminal-sessions N`, `--terminal-rounds R`) typing at once,
+ *   echo round trip beside raw TTY execs of the same shell, on a stack of its own (terminal-bench.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -24,6 +26,7 @@ import { benchGateway } from './gateway-bench';
 import { benchProvision } from './provision-bench';
 import { summary } from './stats';
 import { benchTeardown } from './teardown-bench';
+import { benchTerminal } from './terminal-bench';
 import { benchVerify } from './verify-bench';
 import { benchWarm } from './warm-bench';
 
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   }
   // Warm labs need stacks of their own (a pool size set at start).
   if (wants('warm')) await benchWarm(Number(named.get('warm-students') ?? 30));
+  if (wants('terminal')) await benchTerminal(Number(named.get('terminal-sessions') ?? 50), Number(named.get('terminal-rounds') ?? 20));
 }
 
 async function provisionThroughApi(stack: TestStack, n: number) {

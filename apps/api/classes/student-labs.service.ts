@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { ClassRepository, type NewStudent } from '../../../libs/persistence/class.repository';
+import { ClassRepository, type NewStudent, type Seated } from '../../../libs/persistence/class.repository';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
 import type { Admission } from '../../../libs/persistence/placement-ledger';
 import { isUniqueViolation } from '../../../libs/persistence/prisma-errors';
@@ -26,8 +26,6 @@ export interface ClassToCreate {
   settings: { runPolicy: string; runAfterFailures: number; language: string };
   startsAt?: Date;
 }
-
-type Seated = NonNullable<Awaited<ReturnType<ClassRepository['addStudents']>>>;
 
 /**
  * The one path by which students get labs, at class creation (POST /classes) or when
