@@ -1,4 +1,8 @@
+import { createServer, type IncomingMessage, request } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -25,7 +29,7 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     RATE_LIMIT_ANON: String(ANON_LIMIT),
   });
   let db: Pool;
-  let lab: { id: string; token: string; status: string };
+  let lab: { id: string; token: string };
   let apiA: string;
   let apiB: string;
   let apiC: string;
@@ -57,7 +61,6 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     apiC = await stack.startAnotherApi({ TRUST_PROXY: 'loopback' });
     const created = await stack.createClassAndWait(['ada'], 'terminals on several processes');
     lab = created.labs[0];
-    expect(lab.status).toBe('ready');
   });
 
   afterAll(async () => {
@@ -155,6 +158,48 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     expect(freedAfterMs).toBeLessThanOrEqual(LEASE_MS + 1_500);
   });
 
+  it('the student page, when the process running its terminal dies: says so in words, and one click opens a new terminal that works', async () => {
+    await endAll();
+    const apiE = await stack.startAnotherApi();
+    // The shipped proxy's routing, in small: /terminals/* to E while it lives (a survivor after), the rest to A.
+    const proxy = await routingProxy(apiA, () => apiE);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${proxy.url}/labs/${lab.id}/page#token=${encodeURIComponent(lab.token)}`);
+      await page.waitForFunction(() => document.documentElement.lang === 'fr');
+      await waitScreen(page, /\$ $|\$\s*$/m, 60_000);
+      await typeLine(page, 'echo "AVANT""-PANNE"');
+      await waitScreen(page, /AVANT-PANNE/);
+      const [first] = await sessions(apiA);
+      expect(first).toMatchObject({ state: 'attached' });
+
+      await stack.killApi(apiE);
+      const notice = page.locator('.lost-notice');
+      await notice.waitFor({ state: 'visible', timeout: 60_000 });
+      expect(await notice.locator('p').textContent()).toBe(
+        'Ce terminal s’est fermé : le serveur NetLabs qui le faisait tourner s’est arrêté. Votre lab et vos conteneurs sont toujours là : seule cette fenêtre de terminal est perdue. Ouvrez un nouveau terminal pour continuer.',
+      );
+      await waitScreen(page, /le serveur NetLabs qui le faisait tourner s’est arrêté/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'terminal-server-lost-fr.png') });
+      expect(await endReason(first.id)).toBe('owner-lost');
+
+      await notice.getByRole('button', { name: 'Ouvrir un nouveau terminal' }).click();
+      await page.locator('.lost-notice').waitFor({ state: 'detached' });
+      expect(await page.locator('.tab').count()).toBe(1);
+      await waitScreen(page, /\$ $|\$\s*$/m, 60_000);
+      await typeLine(page, 'echo "APRES""-PANNE"');
+      await waitScreen(page, /APRES-PANNE/);
+      const now = await sessions(apiA);
+      expect(now).toEqual([expect.objectContaining({ state: 'attached', container: 'console' })]);
+      expect(now[0].id).not.toBe(first.id);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'terminal-server-lost-reopened.png') });
+    } finally {
+      await browser.close();
+      await proxy.close();
+    }
+  });
+
   describe('TRUST_PROXY, tried like an attacker (requests with a wrong token count against the client address)', () => {
     const badRequest = (api: string, forwardedFor?: string) =>
       fetch(`${api}/labs/${lab.id}`, { headers: { authorization: 'Bearer nls_wrong', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) } }).then((r) => r.status);
@@ -199,6 +244,77 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     });
   });
 });
+
+const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** What the active terminal shows, one line per row. */
+const screenText = (page: Page) =>
+  page.evaluate(() => Array.from(document.querySelectorAll('.screen:not([hidden]) .xterm-rows > div')).map((row) => row.textContent ?? '').join('\n'));
+
+async function waitScreen(page: Page, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await screenText(page);
+    if (pattern.test(text)) return;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`the terminal never showed ${pattern}; it shows:\n${text}`);
+}
+
+async function typeLine(page: Page, line: string): Promise<void> {
+  await page.locator('.screen:not([hidden]) .xterm').click();
+  await page.keyboard.type(line, { delay: 0 });
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * A reverse proxy on loopback that routes as the shipped one does: every /terminals/ upgrade
+ * to `terminals()` (to `rest` when that process does not answer, as consistent hashing moves
+ * a dead server's share to a live one), everything else to `rest`.
+ */
+async function routingProxy(rest: string, terminals: () => string): Promise<{ url: string; close(): Promise<void> }> {
+  const portOf = (url: string) => Number(new URL(url).port);
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    const upstream = request({ host: '127.0.0.1', port: portOf(rest), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    sockets.add(client);
+    client.on('error', () => undefined);
+    const lines = [`${req.method} ${req.url} HTTP/1.1`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    const attempt = (targets: string[]) => {
+      const upstream = connect(portOf(targets[0]), '127.0.0.1');
+      upstream.once('connect', () => {
+        upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+        if (head.length) upstream.write(head);
+        client.pipe(upstream).pipe(client);
+        upstream.on('close', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+      });
+      upstream.once('error', () => (targets.length > 1 ? attempt(targets.slice(1)) : client.destroy()));
+    };
+    attempt(req.url?.startsWith('/terminals/') ? [terminals(), rest] : [rest]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 /** The status of a refused upgrade (with a forwarded-for header a proxy would add). */
 function upgradeStatus(api: string, path: string, token: string, forwardedFor: string): Promise<number> {
