@@ -208,11 +208,25 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     this.redis = redis as Redis & Scripts;
   }
 
-  onModuleInit(): void {
+  /** Connected before the first request (commands are never queued while Redis is away), then leased. */
+  async onModuleInit(): Promise<void> {
     this.logger.log(`terminal sessions shared in Redis; this API process is ${this.processId}`);
+    await this.ready(5_000);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(300, Math.floor(this.config.TERMINAL_LEASE_MS / 3)));
     this.heartbeatTimer.unref();
-    void this.heartbeat();
+    await this.heartbeat();
+  }
+
+  /** Until the connection is up, or `ms` passed (start-up checks Redis itself and says what is missing). */
+  async ready(ms: number): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** After every module's destroy hook: TerminalsService ended (and removed) our sessions, through this connection. */
