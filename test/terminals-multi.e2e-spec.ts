@@ -118,7 +118,7 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     expect(ended).toMatchObject({ status: 200, body: { id, state: 'ending' } });
     expect(await terminal.waitClosed(10_000)).toEqual({ code: 1000, reason: 'ended by request' });
     expect(await endReason(id)).toBe('ended-by-request');
-    expect((await end(apiA, id)).status).toBe(404);
+    await waitFor('the ended session to be gone everywhere', async () => (await end(apiA, id)).status === 404);
   });
 
   it('a process killed (SIGKILL) under its terminals: clients see it, the others say why, its slots come back, a new terminal works', async () => {
@@ -168,7 +168,7 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(`${proxy.url}/labs/${lab.id}/page#token=${encodeURIComponent(lab.token)}`);
       await page.waitForFunction(() => document.documentElement.lang === 'fr');
-      await waitScreen(page, /\$ $|\$\s*$/m, 60_000);
+      await waitScreen(page, /@hôte:[^\n]*[#$]\s*$/m, 60_000);
       await typeLine(page, 'echo "AVANT""-PANNE"');
       await waitScreen(page, /AVANT-PANNE/);
       const [first] = await sessions(apiA);
@@ -180,14 +180,14 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
       expect(await notice.locator('p').textContent()).toBe(
         'Ce terminal s’est fermé : le serveur NetLabs qui le faisait tourner s’est arrêté. Votre lab et vos conteneurs sont toujours là : seule cette fenêtre de terminal est perdue. Ouvrez un nouveau terminal pour continuer.',
       );
-      await waitScreen(page, /le serveur NetLabs qui le faisait tourner s’est arrêté/);
+      await waitScreen(page, /\[netlabs\] Ce terminal s’est fermé/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'terminal-server-lost-fr.png') });
       expect(await endReason(first.id)).toBe('owner-lost');
 
       await notice.getByRole('button', { name: 'Ouvrir un nouveau terminal' }).click();
       await page.locator('.lost-notice').waitFor({ state: 'detached' });
       expect(await page.locator('.tab').count()).toBe(1);
-      await waitScreen(page, /\$ $|\$\s*$/m, 60_000);
+      await waitScreen(page, /@hôte:[^\n]*[#$]\s*$/m, 60_000);
       await typeLine(page, 'echo "APRES""-PANNE"');
       await waitScreen(page, /APRES-PANNE/);
       const now = await sessions(apiA);
