@@ -186,6 +186,7 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
 
       await notice.getByRole('button', { name: 'Ouvrir un nouveau terminal' }).click();
       await page.locator('.lost-notice').waitFor({ state: 'detached' });
+      await page.locator('.tab').first().waitFor({ state: 'visible', timeout: 30_000 });
       expect(await page.locator('.tab').count()).toBe(1);
       await waitScreen(page, /@hôte:[^\n]*[#$]\s*$/m, 60_000);
       await typeLine(page, 'echo "APRES""-PANNE"');
