@@ -70,6 +70,27 @@ const hostMaxLabs = z.string().transform((raw, ctx): HostMaxLabs => {
 });
 
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR such as 10.96.0.0/14');
+/** Express `trust proxy`: a hop count, or names (loopback, linklocal, uniquelocal), addresses and subnets. */
+const trustProxy = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((raw, ctx): number | string[] => {
+    if (/^\d+$/.test(raw)) return Number(raw);
+    const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+    for (const entry of entries) {
+      const [address, bits, extra] = entry.split('/');
+      const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+      const valid = named || (isIP(address) > 0 && extra === undefined && (bits === undefined || /^\d{1,3}$/.test(bits)));
+      if (!valid) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${entry}" is not loopback, linklocal, uniquelocal, an IP address or a subnet (trusting every address, "true", would let any client choose its address: list your proxy's)`,
+        });
+      }
+    }
+    return entries;
+  });
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
@@ -196,6 +217,18 @@ const schema = z.object({
   TERMINAL_TICKET_TTL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** A terminal client that reads none of its output for this long is cut (its shell stays for the grace period). */
   TERMINAL_STUCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * Terminal sessions are shared by every API process through Redis; the process holding a
+   * shell renews its sessions' lease this often x3. A process that died stops renewing: its
+   * sessions stop counting against TERMINAL_MAX_PER_LAB after this long.
+   */
+  TERMINAL_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * Express `trust proxy` (README.md, "Several API processes"): unset trusts no proxy (the
+   * client address is the socket's); `loopback`, a list of addresses or subnets, or a number
+   * of hops. `true` (trust anyone) is refused: any client could then choose its address.
+   */
+  TRUST_PROXY: trustProxy.optional(),
   /**
    * The lab daemon (libs/gateway): the unix socket the API serves it on, bind-mounted into
    * every lab's console. It must be on the machine of the Docker hosts' engines.
