@@ -34,6 +34,7 @@ import { DashboardPageModule } from './dashboard/dashboard-page.module';
 import { MetricsModule } from '../../libs/metrics/metrics.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
 import { DocsModule } from './docs/docs.module';
+import { StepsModule } from '../../libs/steps/steps.module';
 import { ltiControllers, ltiProviders } from './lti/lti.providers';
 
 @Module({
@@ -59,6 +60,7 @@ import { ltiControllers, ltiProviders } from './lti/lti.providers';
     MetricsModule.forProcess('api'),
     ApiMetricsModule,
     DocsModule,
+    StepsModule,
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController, ...ltiControllers],
   providers: [

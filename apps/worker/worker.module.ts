@@ -24,14 +24,14 @@ import { LabsProcessor } from './provisioning/labs.processor';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { ResetService } from './provisioning/reset.service';
 import { TeardownService } from './provisioning/teardown.service';
-import { LabContextFactory } from './steps/lab-context.factory';
+import { StepsModule } from '../../libs/steps/steps.module';
 import { StepsProcessor } from './steps/steps.processor';
 import { StepsService } from './steps/steps.service';
 import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
-  imports: [ConfigModule, PersistenceModule, PlacementModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule, LtiModule],
+  imports: [ConfigModule, PersistenceModule, PlacementModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule, LtiModule, StepsModule],
   providers: [
     HostPlacementService,
     HostJobGate,
@@ -41,7 +41,6 @@ import { WarmPoolService } from './warm-pool/warm-pool.service';
     TeardownService,
     ResetService,
     LabsProcessor,
-    LabContextFactory,
     StepsService,
     StepsProcessor,
     ReaperService,

@@ -188,6 +188,11 @@ const schema = z.object({
   LAB_OUTBOUND: bool.default('true'),
   /** How long the API waits for a run/verify job before answering 202. */
   STEP_WAIT_MS: z.coerce.number().int().min(0).default(20000),
+  /**
+   * Whether the API verifies itself the steps whose checks only read the engine (inspect,
+   * list), instead of a trip through the worker; false sends every verify to the worker.
+   */
+  VERIFY_READS_IN_API: bool.default('true'),
   PROVISION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   STEP_CONCURRENCY: z.coerce.number().int().min(1).default(20),
   /**
