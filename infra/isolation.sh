@@ -4,8 +4,12 @@
 #  - chain NETLABS-INPUT, jumped to from INPUT for the lab pool: lab containers open no
 #    new connection to the host itself (the API, Postgres, Redis, a Docker TCP port...).
 #  - chain NETLABS-FORWARD, jumped to from DOCKER-USER (which Docker evaluates before its
-#    own FORWARD rules): traffic between lab addresses goes on to Docker's isolation
-#    chains (which drop anything between two different bridges); new connections from a
+#    own FORWARD rules): traffic inside one lab network (bridged, not routed) goes on to
+#    Docker's rules; a new connection routed from a lab to any lab address (another
+#    bridge: another lab, or the lab's other network) is dropped here, not left to
+#    Docker's isolation chains, which every dockerd rewrites with its own bridges only
+#    when it starts (several engines on one kernel, as in the tests, undo each other's
+#    isolation; br_netfilter's physdev match tells bridged from routed); new connections from a
 #    lab to other private ranges are dropped; with LAB_OUTBOUND=false, every new
 #    connection leaving the pool is dropped too (the TP's `apt-get install` then fails).
 #  - IPv6 (ip6tables): lab networks have no IPv6, but Linux gives every bridge a link-local
@@ -44,7 +48,12 @@ for pool in $POOLS; do jump INPUT -s "$pool" -j NETLABS-INPUT; done
 
 chain NETLABS-FORWARD
 iptables -A NETLABS-FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
-for pool in $POOLS; do iptables -A NETLABS-FORWARD -d "$pool" -j RETURN; done
+if iptables -A NETLABS-FORWARD -m physdev --physdev-is-bridged -j RETURN 2>/dev/null; then
+  for pool in $POOLS; do iptables -A NETLABS-FORWARD -d "$pool" -j DROP; done
+else
+  echo "[isolation] no physdev match (br_netfilter): traffic between lab bridges is left to Docker's isolation chains" >&2
+  for pool in $POOLS; do iptables -A NETLABS-FORWARD -d "$pool" -j RETURN; done
+fi
 for net in $PRIVATE; do
   iptables -A NETLABS-FORWARD -d "$net" -j DROP
 done

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HostPlacementService } from '../apps/worker/provisioning/host-placement.service';
+import { HostCapacityService } from '../libs/placement/host-capacity.service';
 import { LabAllocatorService } from '../apps/worker/provisioning/lab-allocator.service';
 import { LabConsoleService } from '../apps/worker/provisioning/lab-console.service';
 import { ProvisioningService } from '../apps/worker/provisioning/provisioning.service';
@@ -17,7 +18,6 @@ import { type AppConfig, loadConfig } from '../libs/config/app-config';
 import { DockerHostPool, dockerodeFactory } from '../libs/docker/docker-host-pool';
 import { AllocationRepository, BLOCK_HOURS, PoolExhaustedError, type LabClaim } from '../libs/persistence/allocation.repository';
 import { ClassRepository } from '../libs/persistence/class.repository';
-import { WarmLabRepository } from '../libs/persistence/warm-lab.repository';
 import { HostRepository } from '../libs/persistence/host.repository';
 import { LabRepository } from '../libs/persistence/lab.repository';
 import { PrismaService } from '../libs/persistence/prisma.service';
@@ -36,7 +36,7 @@ const config: AppConfig = loadConfig({
 const clients = [new PrismaService(config), new PrismaService(config), new PrismaService(config)];
 const prisma = clients[0];
 const repos = clients.map((c) => new AllocationRepository(c));
-const classes = new ClassRepository(prisma, new WarmLabRepository(prisma));
+const classes = new ClassRepository(prisma);
 const hostIds: string[] = [];
 const classIds: string[] = [];
 
@@ -176,7 +176,7 @@ describe('provisioning when the engine refuses the subnet', () => {
       labs,
       allocations,
       hosts,
-      new HostPlacementService(hosts, labs, new HostRepository(prisma)),
+      new HostPlacementService(local, hosts, labs, new HostRepository(prisma), new HostCapacityService(local, hosts, new HostRepository(prisma))),
       new LabAllocatorService(local, allocations),
       new LabConsoleService(local, hosts),
     );

@@ -78,6 +78,20 @@ describe('isolation and limits on the real engine (3 labs)', () => {
     expect(results.filter(([, ok]) => ok).map(([what]) => what)).toEqual([]);
   });
 
+  it('labs stay apart after another engine on this kernel starts (it rewrites Docker\'s isolation chains with its own bridges only)', async () => {
+    // Left running, as the multi-host tests leave it (second-engine.sh is idempotent).
+    execFileSync('bash', ['-c', 'bash infra/second-engine.sh stop && bash infra/second-engine.sh'], { stdio: 'ignore' });
+    const crossings: string[] = [];
+    for (const from of labs) {
+      for (const to of labs.filter((l) => l !== from)) {
+        if (await canConnect(from.client, to.serverIp, 80)) crossings.push(`${from.id} -> ${to.id} by IP`);
+      }
+      // Inside the lab, nothing changed.
+      expect(await canConnect(from.client, from.serverIp, 80)).toBe(true);
+    }
+    expect(crossings).toEqual([]);
+  });
+
   it("lab containers cannot reach the host's own services nor other private addresses", async () => {
     const [lab] = labs;
     const gateway = lab.values.bridgeGateway;

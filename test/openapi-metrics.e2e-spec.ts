@@ -159,23 +159,32 @@ describe('OpenAPI, /docs, /metrics and the queue board (real API and worker)', (
     const right = await stack.request('POST', `/labs/${lab.id}/steps/1b/verify`, { answer: values.bridgeSubnet }, lab.token);
     expect(right.body.passed, JSON.stringify(right.body)).toBe(true);
 
+    // 1b only reads the engine: the API verifies it itself and times it before it answers.
+    const afterReads = await scrape(() => apiMetrics());
+    const verified = (families: typeof afterReads, outcome: string) => histogramCount(families, 'netlabs_step_verify_duration_seconds', { outcome });
+    expect(verified(afterReads, 'passed') - verified(apiBefore, 'passed')).toBe(1);
+    expect(verified(afterReads, 'failed') - verified(apiBefore, 'failed')).toBe(1);
+    // 2a probes mon-serveur over HTTP: a verify-step job on the worker (it fails: nothing runs yet).
+    const probed = await stack.request('POST', `/labs/${lab.id}/steps/2a/verify`, {}, lab.token);
+    expect(probed.status, JSON.stringify(probed.body)).toBe(200);
+    expect(probed.body.passed).toBe(false);
+
     // The worker records after BullMQ stored the result: allow it a moment.
     const worker = await waitFor(
-      'the worker metrics to count the verifications',
+      'the worker metrics to count the verification',
       async () => {
         const now = await scrape(() => workerMetrics());
-        return histogramCount(now, 'netlabs_step_verify_duration_seconds', { outcome: 'passed' }) > histogramCount(workerBefore, 'netlabs_step_verify_duration_seconds', { outcome: 'passed' }) ? now : undefined;
+        return verified(now, 'failed') > verified(workerBefore, 'failed') ? now : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
     const provisioned = (families: typeof worker) => histogramCount(families, 'netlabs_lab_provision_duration_seconds', { job: 'provision-lab', outcome: 'ready' });
     expect(provisioned(worker) - provisioned(workerBefore)).toBe(1);
-    const verified = (families: typeof worker, outcome: string) => histogramCount(families, 'netlabs_step_verify_duration_seconds', { outcome });
-    expect(verified(worker, 'passed') - verified(workerBefore, 'passed')).toBe(1);
+    expect(verified(worker, 'passed') - verified(workerBefore, 'passed')).toBe(0);
     expect(verified(worker, 'failed') - verified(workerBefore, 'failed')).toBe(1);
     const jobs = (families: typeof worker, labels: Record<string, string>) => sampleValue(families, 'netlabs_jobs_total', labels);
     expect(jobs(worker, { queue: 'labs', name: 'provision-lab', result: 'completed' }) - jobs(workerBefore, { queue: 'labs', name: 'provision-lab', result: 'completed' })).toBe(1);
-    expect(jobs(worker, { queue: 'steps', name: 'verify-step', result: 'completed' }) - jobs(workerBefore, { queue: 'steps', name: 'verify-step', result: 'completed' })).toBe(2);
+    expect(jobs(worker, { queue: 'steps', name: 'verify-step', result: 'completed' }) - jobs(workerBefore, { queue: 'steps', name: 'verify-step', result: 'completed' })).toBe(1);
     expect(worker.get('netlabs_grade_posts_total')?.type).toBe('counter');
     expect(sampleValue(worker, 'netlabs_grade_posts_total', { outcome: 'posted', process: 'worker' })).toBe(0);
 
@@ -184,7 +193,7 @@ describe('OpenAPI, /docs, /metrics and the queue board (real API and worker)', (
     expect(ready(api) - ready(apiBefore)).toBe(1);
     expect(api.get('netlabs_labs')?.samples.every((m) => m.labels.host && m.labels.host !== '')).toBe(true);
     const steps = (families: typeof api) => sampleValue(families, 'netlabs_queue_jobs', { queue: 'steps', state: 'completed' });
-    expect(steps(api) - steps(apiBefore)).toBe(2);
+    expect(steps(api) - steps(apiBefore)).toBe(1);
     expect(api.get('netlabs_queue_jobs')?.samples.some((m) => m.labels.queue === 'labs' && m.labels.state === 'waiting')).toBe(true);
 
     // A terminal opened on the console shows up as a session of this API process.

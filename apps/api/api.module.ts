@@ -11,6 +11,7 @@ import { PersistenceModule } from '../../libs/persistence/persistence.module';
 import { QueueModule } from '../../libs/queue/queue.module';
 import { ClassesController } from './classes/classes.controller';
 import { ClassesService } from './classes/classes.service';
+import { PlacementModule } from '../../libs/placement/placement.module';
 import { StudentLabsService } from './classes/student-labs.service';
 import { AuditInterceptor } from './common/audit.interceptor';
 import { AuthGuard } from './common/auth.guard';
@@ -33,12 +34,14 @@ import { DashboardPageModule } from './dashboard/dashboard-page.module';
 import { MetricsModule } from '../../libs/metrics/metrics.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
 import { DocsModule } from './docs/docs.module';
+import { StepsModule } from '../../libs/steps/steps.module';
 import { ltiControllers, ltiProviders } from './lti/lti.providers';
 
 @Module({
   imports: [
     ConfigModule,
     PersistenceModule,
+    PlacementModule,
     QueueModule,
     DockerModule,
     LabsModule,
@@ -57,6 +60,7 @@ import { ltiControllers, ltiProviders } from './lti/lti.providers';
     MetricsModule.forProcess('api'),
     ApiMetricsModule,
     DocsModule,
+    StepsModule,
   ],
   controllers: [HealthController, LabDefinitionsController, ClassesController, LabsController, DashboardLinksController, ...ltiControllers],
   providers: [

@@ -2,7 +2,9 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config';
 import { ApiModule } from './api.module';
+import { trustProxySetting } from './common/client-address';
 import { requestIds } from './common/request-id';
 import { HealthService } from './health/health.service';
 
@@ -23,6 +25,8 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
   });
   // Nothing says what the server runs on (Express would add X-Powered-By to every answer).
   app.disable('x-powered-by');
+  // req.ip (rate limits) and the terminal upgrades' address: X-Forwarded-For only from TRUST_PROXY's proxies.
+  app.set('trust proxy', trustProxySetting(app.get<AppConfig>(APP_CONFIG)));
   app.use(requestIds, json({ limit: '256kb' }), jsonBodyErrors);
   app.enableShutdownHooks();
   const problem = await dependenciesUp(app.get(HealthService));

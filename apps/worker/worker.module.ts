@@ -15,6 +15,8 @@ import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { ReaperService } from './maintenance/reaper.service';
 import { LabGuardService } from './maintenance/lab-guard.service';
 import { ReconcilerService } from './maintenance/reconciler.service';
+import { PlacementModule } from '../../libs/placement/placement.module';
+import { HostJobGate } from './provisioning/host-job-gate';
 import { HostPlacementService } from './provisioning/host-placement.service';
 import { LabAllocatorService } from './provisioning/lab-allocator.service';
 import { LabConsoleService } from './provisioning/lab-console.service';
@@ -22,23 +24,23 @@ import { LabsProcessor } from './provisioning/labs.processor';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { ResetService } from './provisioning/reset.service';
 import { TeardownService } from './provisioning/teardown.service';
-import { LabContextFactory } from './steps/lab-context.factory';
+import { StepsModule } from '../../libs/steps/steps.module';
 import { StepsProcessor } from './steps/steps.processor';
 import { StepsService } from './steps/steps.service';
 import { WarmPoolService } from './warm-pool/warm-pool.service';
 
 /** The worker: BullMQ processors only, no HTTP. */
 @Module({
-  imports: [ConfigModule, PersistenceModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule, LtiModule],
+  imports: [ConfigModule, PersistenceModule, PlacementModule, QueueModule, DockerModule, LabsModule, MetricsModule.forProcess('worker'), EventsModule, LtiModule, StepsModule],
   providers: [
     HostPlacementService,
+    HostJobGate,
     LabAllocatorService,
     LabConsoleService,
     ProvisioningService,
     TeardownService,
     ResetService,
     LabsProcessor,
-    LabContextFactory,
     StepsService,
     StepsProcessor,
     ReaperService,

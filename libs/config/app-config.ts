@@ -44,7 +44,53 @@ const labels = z
     return out;
   });
 
+/**
+ * HOST_MAX_LABS: `40` (every host) or `a=40,b=100` (per host id); a bare number among named
+ * hosts (`40,b=100`) is the value of the hosts not named. Hosts not named at all get the default.
+ */
+export interface HostMaxLabs {
+  all: number;
+  byHost: Record<string, number>;
+}
+export const DEFAULT_HOST_MAX_LABS = 200;
+const hostMaxLabs = z.string().transform((raw, ctx): HostMaxLabs => {
+  const out: HostMaxLabs = { all: DEFAULT_HOST_MAX_LABS, byHost: {} };
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const id = eq > 0 ? entry.slice(0, eq) : null;
+    const value = eq > 0 ? entry.slice(eq + 1) : entry;
+    if (!/^\d{1,6}$/.test(value) || (id !== null && !/^[a-z0-9][a-z0-9-]{0,30}$/.test(id))) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is neither a number of labs (40) nor host=number (a=40)` });
+      continue;
+    }
+    if (id === null) out.all = Number(value);
+    else out.byHost[id] = Number(value);
+  }
+  return out;
+});
+
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR such as 10.96.0.0/14');
+/** Express `trust proxy`: a hop count, or names (loopback, linklocal, uniquelocal), addresses and subnets. */
+const trustProxy = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((raw, ctx): number | string[] => {
+    if (/^\d+$/.test(raw)) return Number(raw);
+    const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+    for (const entry of entries) {
+      const [address, bits, extra] = entry.split('/');
+      const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+      const valid = named || (isIP(address) > 0 && extra === undefined && (bits === undefined || /^\d{1,3}$/.test(bits)));
+      if (!valid) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${entry}" is not loopback, linklocal, uniquelocal, an IP address or a subnet (trusting every address, "true", would let any client choose its address: list your proxy's)`,
+        });
+      }
+    }
+    return entries;
+  });
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
@@ -142,6 +188,11 @@ const schema = z.object({
   LAB_OUTBOUND: bool.default('true'),
   /** How long the API waits for a run/verify job before answering 202. */
   STEP_WAIT_MS: z.coerce.number().int().min(0).default(20000),
+  /**
+   * Whether the API verifies itself the steps whose checks only read the engine (inspect,
+   * list), instead of a trip through the worker; false sends every verify to the worker.
+   */
+  VERIFY_READS_IN_API: bool.default('true'),
   PROVISION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   STEP_CONCURRENCY: z.coerce.number().int().min(1).default(20),
   /**
@@ -172,6 +223,18 @@ const schema = z.object({
   /** A terminal client that reads none of its output for this long is cut (its shell stays for the grace period). */
   TERMINAL_STUCK_MS: z.coerce.number().int().min(1000).default(30_000),
   /**
+   * Terminal sessions are shared by every API process through Redis; the process holding a
+   * shell renews its sessions' lease this often x3. A process that died stops renewing: its
+   * sessions stop counting against TERMINAL_MAX_PER_LAB after this long.
+   */
+  TERMINAL_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * Express `trust proxy` (README.md, "Several API processes"): unset trusts no proxy (the
+   * client address is the socket's); `loopback`, a list of addresses or subnets, or a number
+   * of hops. `true` (trust anyone) is refused: any client could then choose its address.
+   */
+  TRUST_PROXY: trustProxy.optional(),
+  /**
    * The lab daemon (libs/gateway): the unix socket the API serves it on, bind-mounted into
    * every lab's console. It must be on the machine of the Docker hosts' engines.
    */
@@ -186,6 +249,25 @@ const schema = z.object({
   WORKER_METRICS_HOST: z.string().refine((v) => isIP(v) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   /** Minutes the admin cookie of the queue board (/admin/queues) lasts. */
   ADMIN_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /**
+   * Placement by capacity (README.md, "Capacity and placement"). A host takes at most the
+   * smallest of: HOST_MAX_LABS, (its memory - HOST_MEMORY_RESERVE_MB) / LAB_MEMORY_ESTIMATE_MB,
+   * its CPUs x LABS_PER_CPU, and what the subnet pool can give (2 subnets and 1 port a lab).
+   */
+  HOST_MAX_LABS: hostMaxLabs.default(String(DEFAULT_HOST_MAX_LABS)),
+  /** Memory one lab uses on its host in practice (not its limit, LAB_MEMORY_MB per container). */
+  LAB_MEMORY_ESTIMATE_MB: z.coerce.number().int().min(16).default(128),
+  /** Memory of each host kept for the engine, the system and NetLabs' own processes. */
+  HOST_MEMORY_RESERVE_MB: z.coerce.number().int().min(0).default(2048),
+  /** Labs per CPU the engine reports: labs are idle most of the time (students read and type). */
+  LABS_PER_CPU: z.coerce.number().min(0.1).default(64),
+  /**
+   * Provision, reset and teardown jobs running at once on one host, over every worker (Redis):
+   * a job for a host at its limit waits in the queue (delayed), not in a worker slot.
+   */
+  HOST_PROVISION_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** Retry-After (seconds) of the 503 a class gets when its labs cannot all be placed. */
+  PLACEMENT_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3600).default(60),
   /**
    * Warm labs (README.md, "Warm labs"): labs kept provisioned ahead on each Docker host, claimed by
    * students as they arrive. 0 (default): no pool, every lab is provisioned for its student.

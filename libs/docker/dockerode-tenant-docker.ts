@@ -30,6 +30,7 @@ import {
   type ContainerInfo,
   type ContainerSpec,
   type ContainerUsage,
+  type EngineResources,
   type ExecOptions,
   type ExecResult,
   type LabRef,
@@ -151,6 +152,17 @@ export class DockerodeTenantDocker implements TenantDocker {
     await this.call('ping', () =>
       withDeadline(this.docker.ping(), ms, () => new DockerLayerError('unreachable', `Docker host ${this.hostId} does not answer: no reply within ${ms} ms`)),
     );
+  }
+
+  async resources(): Promise<EngineResources> {
+    const ms = this.options.pingTimeoutMs ?? 5_000;
+    const info = (await this.call('info', () =>
+      withDeadline(this.docker.info(), ms, () => new DockerLayerError('unreachable', `Docker host ${this.hostId} does not answer: no reply within ${ms} ms`)),
+    )) as { NCPU?: unknown; MemTotal?: unknown };
+    const cpus = Number(info.NCPU);
+    const memoryBytes = Number(info.MemTotal);
+    if (!(cpus > 0) || !(memoryBytes > 0)) throw new DockerLayerError('unreachable', `Docker host ${this.hostId}: docker info reports no CPU or memory (NCPU ${String(info.NCPU)}, MemTotal ${String(info.MemTotal)})`);
+    return { cpus, memoryBytes };
   }
 
   private async imageExists(ref: string): Promise<boolean> {

@@ -236,9 +236,17 @@ export class AddressClashError extends DockerLayerError {
   }
 }
 
+/** What an engine reports of its machine (`docker info`: NCPU, MemTotal): placement's capacity. */
+export interface EngineResources {
+  cpus: number;
+  memoryBytes: number;
+}
+
 export interface TenantDocker {
   readonly hostId: string;
   ping(): Promise<void>;
+  /** The engine's CPUs and memory (`docker info`); bounded by the ping deadline. */
+  resources(): Promise<EngineResources>;
   /** Makes sure the image is on the host: pulls it if missing; throws image-missing when it cannot. */
   ensureImage(ref: string): Promise<void>;
   /** Builds an image from a directory with a Dockerfile, unless `tag` exists; shared by all labs of the host. */

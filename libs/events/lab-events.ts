@@ -25,6 +25,11 @@ const labEventSchema = z.discriminatedUnion('type', [
     status: z.enum(['provisioning', 'ready', 'failed', 'destroying', 'destroyed']),
     reason: z.string().optional(),
   }),
+  /**
+   * A terminal session must end (DELETE on another API process): the process holding its
+   * shell ends it. `owner` is that process's id (apps/api/terminals/terminal-directory.ts).
+   */
+  z.object({ type: z.literal('terminal-end'), labId: z.string().uuid(), sessionId: z.string().uuid(), owner: z.string().min(1) }),
 ]);
 export type LabEvent = z.infer<typeof labEventSchema>;
 

@@ -5,7 +5,7 @@ import type { LabContext } from './lab-context';
 import { findStep, type Lang, type LabDefinition, type LabStep } from './lab-definition';
 import type { LabValues } from './lab-values';
 import { runSolution } from './step-executor';
-import { runChecks } from './step-verifier';
+import { checksReadOnly, runChecks } from './step-verifier';
 
 export type { LabContext, LabImages, LabTimeouts } from './lab-context';
 export { labImagesFromConfig } from './lab-context';
@@ -58,6 +58,12 @@ export class LabRunner {
     const step = this.step(definition, stepId);
     const checks = await runChecks(step, ctx, answer, lang);
     return { step: step.id, passed: checks.every((c) => c.passed), checks };
+  }
+
+  /** Whether verifying the step only reads the engine (inspect, list; no exec, no HTTP probe). False for an unknown step. */
+  verifyReadsOnly(definition: LabDefinition, stepId: string): boolean {
+    const step = findStep(definition, stepId);
+    return !!step && checksReadOnly(step);
   }
 
   /** Null when `answer` has the right shape for the step, else a message for a 400. Task steps ignore it. */

@@ -18,6 +18,11 @@ export async function runChecks(step: LabStep, ctx: LabContext, answer: unknown,
   return Promise.all(step.checks.map((spec) => runOne(spec, env)));
 }
 
+/** Whether every check of the step only reads the engine's state (CheckImpl.readsOnly). */
+export function checksReadOnly(step: LabStep): boolean {
+  return step.checks.every((spec) => checkImpl(spec.type).readsOnly === true);
+}
+
 function checkEnv(step: LabStep, ctx: LabContext, answer: unknown, lang: Lang): CheckEnv {
   const values = templateValues(ctx.values);
   // One inspection per object per verification: checks running in parallel share it.

@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { PrismaClient } from './generated/client';
+import type { Class } from './generated/client';
 import { LabStatus } from './generated/enums';
+import { type Admission, lockPlacement } from './placement-ledger';
 import { PrismaService } from './prisma.service';
-import { WarmLabRepository } from './warm-lab.repository';
-
-type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+import { SEAT_SQL, type SeatRow } from './seat-sql';
 
 export interface NewStudent {
   externalId: string;
@@ -13,16 +13,24 @@ export interface NewStudent {
   labPrefix: string;
 }
 
+type ClassRow = Class;
+
+/** A class to create (its id generated here, so the one statement can refer to it). */
+type NewClass = Pick<ClassRow, 'id' | 'name' | 'labDefinitionId' | 'labTtlMinutes' | 'idleMinutes' | 'runPolicy' | 'runAfterFailures' | 'language' | 'startsAt'>;
+
+/** Students seated in a class: each with their lab, `claimed` when it came ready from the warm pool. */
+export interface Seated {
+  class: ClassRow;
+  labs: { student: { id: string; externalId: string }; lab: { id: string; status: LabStatus; generation: number; claimed: boolean } }[];
+}
+
 @Injectable()
 export class ClassRepository {
-  constructor(
-    private readonly prisma: PrismaService,
-    private readonly warm: WarmLabRepository,
-  ) {}
+  constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Creates the class, its students and their labs in one transaction. With `warmPool`,
-   * students get ready warm labs of that pool first (seat()); the rest get new labs.
+   * Creates the class, its students and their labs in one statement (SEAT_SQL). With
+   * `warmPool`, students get ready warm labs of that pool first; the rest get new labs.
    */
   async createWithLabs(input: {
     name: string;
@@ -34,74 +42,97 @@ export class ClassRepository {
     /** When the class starts: its labs' clocks (expiry, idle) start then. */
     startsAt?: Date;
     warmPool: string | null;
+    /** Checks there is room for the new labs (libs/placement/admission.ts); refusing rolls everything back. */
+    admit?: Admission;
   }) {
-    return this.prisma.$transaction(async (tx) => {
-      const created = await tx.class.create({
-        data: {
-          name: input.name,
-          labDefinitionId: input.labDefinitionId,
-          labTtlMinutes: input.labTtlMinutes,
-          idleMinutes: input.idleMinutes,
-          startsAt: input.startsAt,
-          ...input.settings,
-        },
-      });
-      return { class: created, labs: await this.seat(tx, created, input.students, input.warmPool) };
-    });
+    const seated = await this.seat(
+      {
+        id: randomUUID(),
+        name: input.name,
+        labDefinitionId: input.labDefinitionId,
+        labTtlMinutes: input.labTtlMinutes,
+        idleMinutes: input.idleMinutes,
+        ...input.settings,
+        startsAt: input.startsAt ?? null,
+      },
+      input.students,
+      input.warmPool,
+      input.admit,
+    );
+    return seated!;
   }
 
   /** Students arriving in a live class (an LMS launch): same as at creation. Null when the class is unknown or deleted. */
-  async addStudents(classId: string, students: NewStudent[], warmPool: string | null) {
-    return this.prisma.$transaction(async (tx) => {
-      const found = await tx.class.findFirst({ where: { id: classId, deletedAt: null } });
-      if (!found) return null;
-      return { class: found, labs: await this.seat(tx, found, students, warmPool) };
-    });
+  async addStudents(classId: string, students: NewStudent[], warmPool: string | null, admit?: Admission) {
+    return this.seat(classId, students, warmPool, admit);
   }
 
   /**
-   * The one way students get labs: their rows, then ready warm labs claimed for them (one
-   * UPDATE, WarmLabRepository.claim), then a new lab row (status provisioning) for each
-   * one left. `claimed` says which labs came warm (ready now, nothing to queue).
+   * The one way students get labs, in ONE statement on the pg pool (SEAT_SQL, atomic as
+   * any statement): the class (a new one, or an existing live one locked FOR SHARE so a
+   * concurrent delete waits), the students' rows, ready warm labs claimed for them
+   * (`FOR UPDATE SKIP LOCKED`: two claims at once never get the same lab nor wait on each
+   * other; the trigger lab_claim_is_final still refuses any re-assignment), then a new lab
+   * row (status provisioning) for each one left. `claimed` says which labs came warm
+   * (ready now, nothing to queue). Null when `klass` is the id of an unknown or deleted class.
+   * With `admit`, the statement runs in a transaction that holds the placement lock from the
+   * start (the warm pool's refill takes the same lock before its row locks: no deadlock), and
+   * the labs left to provision are admitted before it commits; a refusal rolls it all back.
    */
-  private async seat(tx: Tx, klass: { id: string; labDefinitionId: string; labTtlMinutes: number; startsAt: Date | null }, students: NewStudent[], warmPool: string | null) {
-    const now = Date.now();
-    const start = Math.max(now, klass.startsAt?.getTime() ?? now);
-    const expiresAt = new Date(start + klass.labTtlMinutes * 60_000);
-    const rows = await tx.student.createManyAndReturn({
-      data: students.map((s) => ({ classId: klass.id, externalId: s.externalId, displayName: s.displayName, tokenHash: s.tokenHash })),
-    });
-    const byExternalId = new Map(rows.map((row) => [row.externalId, row]));
-    const claims = warmPool
-      ? await this.warm.claim(tx, warmPool, { classId: klass.id, labDefinitionId: klass.labDefinitionId, expiresAt, studentIds: rows.map((r) => r.id) })
-      : [];
-    const claimedBy = new Map(claims.map((c) => [c.studentId, c]));
-    const cold = students.filter((s) => !claimedBy.has(byExternalId.get(s.externalId)!.id));
-    const coldLabs = cold.length
-      ? await tx.lab.createManyAndReturn({
-          data: cold.map((s, index) => ({
-            // One statement gives every row the same now(): a millisecond apart, the class lists them in the students' order.
-            createdAt: new Date(now + index),
-            classId: klass.id,
-            studentId: byExternalId.get(s.externalId)!.id,
-            labDefinitionId: klass.labDefinitionId,
-            prefix: s.labPrefix,
-            expiresAt,
-            // A class that starts later: the idle clock starts with it.
-            lastActivityAt: new Date(start),
-          })),
-          select: { id: true, studentId: true, status: true, generation: true },
-        })
-      : [];
-    const coldBy = new Map(coldLabs.map((lab) => [lab.studentId!, lab]));
-    return students.map((s) => {
-      const student = byExternalId.get(s.externalId)!;
-      const warm = claimedBy.get(student.id);
-      const lab = warm
-        ? { id: warm.labId, status: LabStatus.ready, generation: warm.generation, claimed: true }
-        : { ...coldBy.get(student.id)!, claimed: false };
-      return { student, lab: { id: lab.id, status: lab.status, generation: lab.generation, claimed: lab.claimed } };
-    });
+  private async seat(klass: NewClass | string, students: NewStudent[], warmPool: string | null, admit?: Admission): Promise<Seated | null> {
+    const ids = students.map(() => randomUUID());
+    const params = [
+      typeof klass === 'string' ? klass : klass.id,
+      typeof klass === 'string' ? null : JSON.stringify({ ...klass, startsAt: klass.startsAt?.toISOString() ?? null }),
+      ids,
+      students.map((s) => s.externalId),
+      students.map((s) => s.displayName ?? null),
+      students.map((s) => s.tokenHash),
+      students.map((s) => s.labPrefix),
+      warmPool,
+    ];
+    const rows = admit ? await this.seatAdmitted(params, admit) : (await this.prisma.pool.query<SeatRow>(SEAT_SQL, params)).rows;
+    if (!rows.length) return null;
+    const head = rows[0];
+    const found: ClassRow = {
+      id: head.classId,
+      name: head.name,
+      labDefinitionId: head.labDefinitionId,
+      labTtlMinutes: head.labTtlMinutes,
+      idleMinutes: head.idleMinutes,
+      runPolicy: head.runPolicy,
+      runAfterFailures: head.runAfterFailures,
+      language: head.language,
+      startsAt: head.startsAt,
+      createdAt: head.createdAt,
+      deletedAt: null,
+    };
+    // A live class with no students to add still answers with its row (labId null).
+    const labs = rows
+      .filter((row) => row.labId !== null)
+      .map((row) => ({
+        student: { id: row.studentId!, externalId: row.externalId! },
+        lab: { id: row.labId!, status: row.claimed ? LabStatus.ready : LabStatus.provisioning, generation: row.generation!, claimed: row.claimed! },
+      }));
+    return { class: found, labs };
+  }
+
+  private async seatAdmitted(params: unknown[], admit: Admission): Promise<SeatRow[]> {
+    const client = await this.prisma.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await lockPlacement(client);
+      const { rows } = await client.query<SeatRow>(SEAT_SQL, params);
+      const cold = rows.filter((row) => row.labId !== null && !row.claimed).length;
+      if (cold) await admit(client, cold);
+      await client.query('COMMIT');
+      return rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** The student of a class by their external id, with their lab. */

@@ -28,6 +28,18 @@ export class HostRepository {
     return Date.now() - since.getTime() >= ms;
   }
 
+  /** Records what the engine reports of its machine (placement's capacity); the host is created if never seen. */
+  async recordResources(id: string, endpoint: string, resources: { cpus: number; memoryBytes: number }): Promise<void> {
+    const data = { cpus: resources.cpus, memoryBytes: BigInt(Math.round(resources.memoryBytes)), resourcesAt: new Date() };
+    await this.prisma.dockerHost.upsert({ where: { id }, create: { id, endpoint, ...data }, update: data });
+  }
+
+  /** Every host record: status and last reported resources (null until the engine was read). */
+  async list(): Promise<{ id: string; status: HostStatus; cpus: number | null; memoryBytes: number | null; resourcesAt: Date | null }[]> {
+    const rows = await this.prisma.dockerHost.findMany({ select: { id: true, status: true, cpus: true, memoryBytes: true, resourcesAt: true } });
+    return rows.map((r) => ({ ...r, memoryBytes: r.memoryBytes === null ? null : Number(r.memoryBytes) }));
+  }
+
   async downHosts(): Promise<Set<string>> {
     const rows = await this.prisma.dockerHost.findMany({ where: { status: HostStatus.down }, select: { id: true } });
     return new Set(rows.map((r) => r.id));

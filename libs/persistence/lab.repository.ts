@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LabStatus } from './generated/enums';
+import { liveLabsByHost, lockPlacement, prismaLedger } from './placement-ledger';
 import { PrismaService } from './prisma.service';
 
 export { LabStatus };
@@ -286,14 +287,25 @@ export class LabRepository {
     return expiresAt;
   }
 
-  /** Number of students' labs holding resources on each host (the placement load; warm labs are not students' labs). */
-  async countLiveByHost(): Promise<Map<string, number>> {
-    const rows = await this.prisma.lab.groupBy({
-      by: ['hostId'],
-      where: { status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] }, hostId: { not: null }, classId: { not: null } },
-      _count: { _all: true },
+  /**
+   * setHost under the placement lock, only while the host has fewer than `capacity` live
+   * labs: two workers placing at once never put more labs on a host than it takes.
+   */
+  async setHostWithin(id: string, hostId: string, previous: string | null, capacity: number): Promise<'placed' | 'moved' | 'full'> {
+    return this.prisma.$transaction(async (tx) => {
+      await lockPlacement(prismaLedger(tx));
+      const live = await tx.lab.count({ where: { hostId, status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] } } });
+      if (live >= capacity) return 'full';
+      const count = await tx.$executeRaw`
+        UPDATE "Lab" SET "hostId" = ${hostId}, "updatedAt" = now() AT TIME ZONE 'UTC'
+         WHERE id = ${id}::uuid AND "hostId" IS NOT DISTINCT FROM ${previous}::text`;
+      return count === 1 ? 'placed' : 'moved';
     });
-    return new Map(rows.map((r) => [r.hostId!, r._count._all]));
+  }
+
+  /** Labs holding a place on each host, warm ones included; key null: not placed yet (placement-ledger.ts). */
+  liveByHost(): Promise<Map<string | null, number>> {
+    return liveLabsByHost(prismaLedger(this.prisma));
   }
 
   async touch(id: string): Promise<void> {

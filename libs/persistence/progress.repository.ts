@@ -36,7 +36,8 @@ const RECORD_ATTEMPT = `
       "updatedAt" = ${NOW}
     RETURNING 1
   )
-  SELECT (SELECT id::text FROM attempt) AS "attemptId", l.status::text AS "labStatus", l.generation
+  SELECT (SELECT id::text FROM attempt) AS "attemptId", l.status::text AS "labStatus", l.generation,
+         EXISTS (SELECT 1 FROM "LtiGradeTarget" g WHERE g."labId" = $1::uuid) AS graded
     FROM (SELECT 1) AS one LEFT JOIN "Lab" l ON l.id = $1::uuid`;
 
 /** $1 lab, $2 step. */
@@ -57,8 +58,9 @@ export class ProgressRepository {
    * as it becomes passed, how is decided once: with the solution when the step's solution
    * was run since the last reset (`solutionRunAt`), else the student's own work (a row
    * created just now never had a run). A failed verify moves a pending step to failed.
-   * Returns the attempt's id, or null with the lab's status (null: no such lab) and
-   * generation when nothing was stored.
+   * Returns the attempt's id and whether the lab has an LMS to pass its grade to (an LTI
+   * launch: the same statement tells), or null with the lab's status (null: no such lab)
+   * and generation when nothing was stored.
    */
   async recordAttempt(input: {
     labId: string;
@@ -67,8 +69,8 @@ export class ProgressRepository {
     answer?: unknown;
     checks: unknown;
     generation?: number;
-  }): Promise<{ attemptId: string } | { attemptId: null; labStatus: string | null; generation: number | null }> {
-    const { rows } = await this.prisma.pool.query<{ attemptId: string | null; labStatus: string | null; generation: number | null }>(RECORD_ATTEMPT, [
+  }): Promise<{ attemptId: string; graded: boolean } | { attemptId: null; labStatus: string | null; generation: number | null }> {
+    const { rows } = await this.prisma.pool.query<{ attemptId: string | null; labStatus: string | null; generation: number | null; graded: boolean }>(RECORD_ATTEMPT, [
       input.labId,
       input.stepId,
       input.passed,
@@ -77,7 +79,7 @@ export class ProgressRepository {
       input.generation ?? null,
     ]);
     const row = rows[0];
-    return row.attemptId ? { attemptId: row.attemptId } : { attemptId: null, labStatus: row.labStatus, generation: row.generation };
+    return row.attemptId ? { attemptId: row.attemptId, graded: row.graded } : { attemptId: null, labStatus: row.labStatus, generation: row.generation };
   }
 
   /**

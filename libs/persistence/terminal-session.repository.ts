@@ -6,7 +6,8 @@ import { PrismaService } from './prisma.service';
 export class TerminalSessionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async create(input: { labId: string; container: string; actor: string }): Promise<{ id: string; startedAt: Date }> {
+  /** `id`: the one the session already has in Redis (apps/api/terminals/terminal-directory.ts). */
+  async create(input: { id: string; labId: string; container: string; actor: string }): Promise<{ id: string; startedAt: Date }> {
     return this.prisma.terminalSession.create({ data: input, select: { id: true, startedAt: true } });
   }
 

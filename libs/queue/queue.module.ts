@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JobQueue } from './job-queue.service';
+import { HostSlots } from './host-slots';
 import { LabStepSlots } from './lab-step-slots';
 import { QueueName } from './jobs';
 import { redisConnection } from './redis-connection';
@@ -20,7 +21,7 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     }),
     ...queues,
   ],
-  providers: [JobQueue, LabStepSlots],
-  exports: [JobQueue, LabStepSlots, ...queues],
+  providers: [JobQueue, LabStepSlots, HostSlots],
+  exports: [JobQueue, LabStepSlots, HostSlots, ...queues],
 })
 export class QueueModule {}

@@ -13,6 +13,8 @@
  *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50).
  * - warm: a class of 30 (`--warm-students N`) claiming warm labs vs the same class cold,
  *   each on a stack of its own (warm-bench.ts).
+ * - terminal: 50 terminals (`--terminal-sessions N`, `--terminal-rounds R`) typing at once,
+ *   echo round trip beside raw TTY execs of the same shell, on a stack of its own (terminal-bench.ts).
  * - scale: a class of 100 (`--scale-labs N`) on two Docker hosts beside the same class on one,
  *   two API processes behind nginx and two workers each (scale-bench.ts; `--second-engine unix`
  *   for the plain second engine instead of the TLS one).
@@ -28,6 +30,7 @@ import { benchProvision } from './provision-bench';
 import { benchScale } from './scale-bench';
 import { summary } from './stats';
 import { benchTeardown } from './teardown-bench';
+import { benchTerminal } from './terminal-bench';
 import { benchVerify } from './verify-bench';
 import { benchWarm } from './warm-bench';
 
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
   if (['provision', 'cli', 'verify', 'gateway', 'teardown'].some(wants)) await withSharedStack({ labs, verifiers, gatewayRounds, named, wants });
   // Warm labs need stacks of their own (a pool size set at start).
   if (wants('warm')) await benchWarm(Number(named.get('warm-students') ?? 30));
+  if (wants('terminal')) await benchTerminal(Number(named.get('terminal-sessions') ?? 50), Number(named.get('terminal-rounds') ?? 20));
   if (wants('scale')) await benchScale(Number(named.get('scale-labs') ?? 100), named.get('second-engine') === 'unix' ? 'unix' : 'tls');
 }
 

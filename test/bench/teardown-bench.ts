@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { Pool } from 'pg';
 import type { TestStack } from '../support/stack';
+import { runStep } from './run-step';
 import { percentile, summary } from './stats';
 
 const run = promisify(execFile);
@@ -60,8 +61,8 @@ export async function benchTeardown(stack: TestStack, labs: number, steps = ['2c
     const setupStart = Date.now();
     await eachLimit(labIds, 10, async (labId) => {
       for (const step of steps) {
-        const result = await stack.request('POST', `/labs/${labId}/steps/${step}/run`, {});
-        if (result.status !== 200 || !result.body.succeeded) throw new Error(`run ${step} on ${labId}: ${result.status} ${JSON.stringify(result.body).slice(0, 400)}`);
+        const result = await runStep(stack, labId, step);
+        if (!result.succeeded) throw new Error(`run ${step} on ${labId}: ${JSON.stringify(result).slice(0, 400)}`);
       }
     });
     console.log(`  steps ran on ${labs} labs in ${Math.round((Date.now() - setupStart) / 1000)} s`);

@@ -1,38 +1,50 @@
 /**
- * Terminal benchmark (not a test): `npm run build && node dist/test/bench/terminal-bench.js [sessions=50] [rounds=20]`
+ * Terminal benchmark (not a test): `npm run bench -- --only terminal [--terminal-sessions 50]
+ * [--terminal-rounds 20]`, or `node dist/test/bench/terminal-bench.js [sessions=50] [rounds=20]`,
  * after `npm test` or `bash infra/setup.sh` (it needs the built dist/ and the stack).
  *
  * Opens `sessions` terminals at once, spread over labs of 5 terminals each (a class where
  * every student has several tabs), then measures the echo round trip: a keystroke sent
  * on the WebSocket until its echo comes back from the shell in the container. Once with
- * one session typing while all are open, then with every session typing at once. Prints
- * the API process's resident memory before, with the sessions open, and after.
+ * one session typing while all are open, then with every session typing at once. Beside
+ * it, the floor (issue 12: "echo with 50 typing within 2x a raw TTY exec"): as many raw
+ * TTY execs of the same shell (TERMINAL_CMD) in the same containers, straight on the
+ * engine with dockerode, every one typing at once; rounds interleaved with NetLabs'.
+ * Prints the API process's resident memory before, with the sessions open, and after.
  */
+import type { Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import { TERMINAL_CMD } from '../../libs/docker/docker-exec';
 import { TestStack } from '../support/stack';
 import { listenerRssKb, TestTerminal } from '../support/terminal-client';
 import { waitFor } from '../support/wait-for';
-import { summary } from './stats';
+import { runStep } from './run-step';
+import { percentile, summary } from './stats';
 
 const PER_LAB = 5;
 const CONTAINERS = ['container1', 'container2', 'mon-serveur'];
 
 async function main(): Promise<void> {
-  const sessions = Number(process.argv[2] ?? 50);
-  const rounds = Number(process.argv[3] ?? 20);
   process.env.LAB_IMAGE_HTTPD ??= 'netlabs-local/httpd:2.4';
   process.env.LAB_IMAGE_UBUNTU ??= 'netlabs-local/ubuntu:24.04';
   process.env.LAB_IMAGE_PULL ??= 'false';
   process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/netlabs_test';
+  await benchTerminal(Number(process.argv[2] ?? 50), Number(process.argv[3] ?? 20));
+}
+
+/** The terminal scenario on a stack of its own (5 terminals a lab allowed). */
+export async function benchTerminal(sessions = 50, rounds = 20): Promise<void> {
   const stack = new TestStack({ TERMINAL_MAX_PER_LAB: String(PER_LAB) });
   await stack.start();
   const terminals: TestTerminal[] = [];
+  const raw: RawTty[] = [];
   try {
     const labCount = Math.ceil(sessions / PER_LAB);
     console.log(`NetLabs terminal benchmark: ${sessions} sessions over ${labCount} labs, ${rounds} rounds of keystrokes`);
     const created = await stack.createClassAndWait(Array.from({ length: labCount }, (_, i) => `tbench-${i}`), 'terminal bench');
     await Promise.all(created.labs.map(async (lab) => {
-      const run = await stack.request('POST', `/labs/${lab.id}/steps/2c/run`, {}, lab.token);
-      if (run.status !== 200) throw new Error(`2c run in ${lab.id}: ${run.status} ${JSON.stringify(run.body).slice(0, 300)}`);
+      const run = await runStep(stack, lab.id, '2c');
+      if (!run.succeeded) throw new Error(`2c run in ${lab.id}: ${String(run.error ?? JSON.stringify(run).slice(-600))}`);
     }));
     const rssIdle = listenerRssKb(stack.apiUrl);
 
@@ -50,10 +62,21 @@ async function main(): Promise<void> {
     terminals.push(...opened);
     const rssOpen = listenerRssKb(stack.apiUrl);
 
+    // The floor's shells: the same command in the same containers, one raw TTY exec each.
+    const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+    raw.push(...(await Promise.all(Array.from({ length: sessions }, async (_, i) => {
+      const lab = created.labs[Math.floor(i / PER_LAB)];
+      return RawTty.open(docker, await containerOf(docker, lab.id, CONTAINERS[i % CONTAINERS.length]));
+    }))));
+
     const alone: number[] = [];
     for (let r = 0; r < rounds; r++) alone.push(await keystroke(terminals[r % terminals.length]));
     const together: number[] = [];
-    for (let r = 0; r < rounds; r++) together.push(...(await Promise.all(terminals.map((t) => keystroke(t)))));
+    const floor: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      together.push(...(await Promise.all(terminals.map((t) => keystroke(t)))));
+      floor.push(...(await Promise.all(raw.map((t) => t.keystroke()))));
+    }
     const rssBusy = listenerRssKb(stack.apiUrl);
 
     await Promise.all(terminals.map((t) => t.close()));
@@ -67,11 +90,15 @@ async function main(): Promise<void> {
     console.log(summary(`open a terminal (POST + upgrade + prompt), ${sessions} at once`, openTimes));
     console.log(summary(`echo round trip, 1 typing, ${sessions} open`, alone));
     console.log(summary(`echo round trip, ${sessions} typing at once`, together));
+    console.log(summary(`floor: raw TTY exec, ${sessions} typing at once`, floor));
+    const ratio = (p: number) => (percentile(together, p) / percentile(floor, p)).toFixed(2);
+    console.log(`terminal echo / raw TTY exec, ${sessions} typing: p50 ${ratio(50)}x  p95 ${ratio(95)}x  (goal <= 2x)`);
     const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
     console.log(`API RSS: ${mb(rssIdle)} before, ${mb(rssOpen)} with ${sessions} open (+${mb(rssOpen - rssIdle)}, ${((rssOpen - rssIdle) / sessions).toFixed(0)} kB a session), ${mb(rssBusy)} after typing, ${mb(rssClosed)} after closing`);
     await stack.request('DELETE', `/classes/${created.id}`);
   } finally {
     for (const t of terminals) t.ws.terminate();
+    for (const t of raw) t.close();
     await stack.stop();
   }
 }
@@ -92,7 +119,53 @@ function keystroke(terminal: TestTerminal): Promise<number> {
   });
 }
 
-main().catch((error) => {
+/** A lab container's engine object, by the lab and the name the student knows. */
+async function containerOf(docker: Docker, labId: string, name: string): Promise<Docker.Container> {
+  const found = await docker.listContainers({ filters: { label: [`netlabs.lab=${labId}`, `netlabs.name=${name}`] } });
+  if (found.length !== 1) throw new Error(`lab ${labId}: ${found.length} containers named ${name}`);
+  return docker.getContainer(found[0].Id);
+}
+
+/** The floor's terminal: the shell of TERMINAL_CMD in a raw TTY exec on the engine socket, no NetLabs in between. */
+class RawTty {
+  private output = '';
+  private constructor(private readonly stream: Duplex) {
+    stream.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    });
+    stream.on('error', () => undefined);
+  }
+
+  static async open(docker: Docker, container: Docker.Container): Promise<RawTty> {
+    const exec = await container.exec({ Cmd: TERMINAL_CMD, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: ['TERM=xterm-256color'] });
+    const tty = new RawTty((await exec.start({ hijack: true, stdin: true, Detach: false, Tty: true })) as Duplex);
+    await exec.resize({ h: 24, w: 80 }).catch(() => undefined);
+    await waitFor('a prompt in the raw exec', async () => /[#$] $/.test(tty.output), { timeoutMs: 15_000, intervalMs: 50 });
+    return tty;
+  }
+
+  /** One keystroke: from the write to the first output carrying its echo. */
+  keystroke(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no echo within 10 s (raw exec)')), 10_000);
+      const t0 = performance.now();
+      const onData = (chunk: Buffer) => {
+        if (!chunk.includes('x')) return;
+        clearTimeout(timer);
+        this.stream.off('data', onData);
+        resolve(performance.now() - t0);
+      };
+      this.stream.on('data', onData);
+      this.stream.write('x');
+    });
+  }
+
+  close(): void {
+    this.stream.destroy();
+  }
+}
+
+if (require.main === module) main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

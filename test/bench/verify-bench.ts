@@ -11,10 +11,9 @@
  * both. The first NetLabs round is a warm-up and not counted. Also printed: the CPU time the
  * worker and API processes spent per verify (from /proc, over the counted rounds).
  */
-import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import type { TestStack } from '../support/stack';
-import { percentile, summary } from './stats';
+import { cpuMs, percentile, summary } from './stats';
 
 type Lab = { id: string; token: string };
 
@@ -94,13 +93,4 @@ async function bridgeNetworkOf(docker: Docker, labId: string): Promise<string> {
   const listed = await docker.listNetworks({ filters: { label: [`netlabs.lab=${labId}`, 'netlabs.name=bridge'] } });
   if (listed.length !== 1) throw new Error(`lab ${labId}: ${listed.length} bridge networks on the engine`);
   return listed[0].Id;
-}
-
-/** User + system CPU time a process has used so far, in ms (Linux /proc; 10 ms ticks). */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  // Fields after the command name "(...)": utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -32,8 +32,8 @@ export class TestStack {
   apiUrl = '';
   private api?: ChildProcess;
   private worker?: ChildProcess;
-  /** More API processes of this same deployment (same database, Redis prefix and engine). */
-  private readonly moreApis: ChildProcess[] = [];
+  /** More API processes of this same deployment (same database, Redis prefix and engine), by url. */
+  private readonly moreApis = new Map<string, ChildProcess>();
   private env: NodeJS.ProcessEnv = {};
   private readonly gatewayDir = path.join(tmpdir(), `netlabs-gw-${this.runId}`);
   /** Classes this stack created: marked ended in the database at stop, so no later run's reconciler adopts them. */
@@ -95,16 +95,27 @@ export class TestStack {
 
   /**
    * Starts one more API process of this deployment on a port of its own, as a second
-   * replica behind a load balancer would run; returns its url.
+   * replica behind a load balancer would run (`changes`: variables of its own, such as
+   * TRUST_PROXY); returns its url.
    */
-  async startAnotherApi(): Promise<string> {
+  async startAnotherApi(changes: Record<string, string> = {}): Promise<string> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, ...this.apiOverrides, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.pipeLog(child, `api${this.moreApis.length + 2}`);
-    this.moreApis.push(child);
+    const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, ...this.apiOverrides, ...changes, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pipeLog(child, `api${this.moreApis.size + 2}`);
+    this.moreApis.set(url, child);
     await this.waitForApi(child, url);
     return url;
+  }
+
+  /** Kills the API process at `url` (one of startAnotherApi's) the hard way, as a crash would. */
+  async killApi(url: string): Promise<void> {
+    const child = this.moreApis.get(url);
+    if (!child) throw new Error(`no API process of this stack at ${url}`);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** Kills the worker the hard way (no graceful shutdown), as a crash would. */
@@ -177,8 +188,8 @@ export class TestStack {
   }
 
   async stop(): Promise<void> {
-    for (const child of [this.api, ...this.moreApis, this.worker]) {
-      if (child && child.exitCode === null) {
+    for (const child of [this.api, ...this.moreApis.values(), this.worker]) {
+      if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);

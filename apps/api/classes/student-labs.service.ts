@@ -1,11 +1,15 @@
 import { ConflictException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { ClassRepository, type NewStudent } from '../../../libs/persistence/class.repository';
+import { ClassRepository, type NewStudent, type Seated } from '../../../libs/persistence/class.repository';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
+import type { Admission } from '../../../libs/persistence/placement-ledger';
 import { isUniqueViolation } from '../../../libs/persistence/prisma-errors';
+import { admissionFor, PlacementRefusedError } from '../../../libs/placement/admission';
+import { HostCapacityService } from '../../../libs/placement/host-capacity.service';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { labJobIds } from '../../../libs/queue/job-ids';
 import { JobName } from '../../../libs/queue/jobs';
+import { NoRoomException } from '../common/no-room.exception';
 import { studentLabUrl } from '../common/student-link';
 import { hashToken, newLabPrefix, newStudentToken } from '../common/tokens';
 
@@ -23,14 +27,14 @@ export interface ClassToCreate {
   startsAt?: Date;
 }
 
-type Seated = NonNullable<Awaited<ReturnType<ClassRepository['addStudents']>>>;
-
 /**
  * The one path by which students get labs, at class creation (POST /classes) or when
  * they arrive in a live class (POST /classes/:id/students, an LMS launch): their tokens,
  * a ready warm lab each while the pool has some (claimed in the same transaction), a lab
  * provisioned for them otherwise; then the provisioning of those is queued and the pool
- * told to refill. Tokens are returned once.
+ * told to refill. Tokens are returned once. New labs are admitted only when the Docker
+ * hosts that are up have room for all of them (libs/placement/admission.ts, in the same
+ * transaction): otherwise a 503 with Retry-After, and nothing is created.
  */
 @Injectable()
 export class StudentLabsService {
@@ -41,11 +45,15 @@ export class StudentLabsService {
     private readonly classes: ClassRepository,
     private readonly labs: LabRepository,
     private readonly queue: JobQueue,
+    private readonly capacity: HostCapacityService,
   ) {}
 
   async createClass(input: ClassToCreate, students: ArrivingStudent[]) {
     const { rows, tokens } = this.newStudents(students);
-    const created = await this.classes.createWithLabs({ ...input, students: rows, warmPool: this.warmPool(input.startsAt) });
+    const admit = await this.admission();
+    const created = await this.refusedAsNoRoom('nothing was created', () =>
+      this.classes.createWithLabs({ ...input, students: rows, warmPool: this.warmPool(input.startsAt), admit }),
+    );
     return { class: created.class, labs: await this.launch(created, tokens) };
   }
 
@@ -55,9 +63,10 @@ export class StudentLabsService {
    */
   async addStudents(classId: string, students: ArrivingStudent[]) {
     const { rows, tokens } = this.newStudents(students);
+    const admit = await this.admission();
     let found;
     try {
-      found = await this.classes.addStudents(classId, rows, this.warmPool(undefined));
+      found = await this.refusedAsNoRoom('nobody was added', () => this.classes.addStudents(classId, rows, this.warmPool(undefined), admit));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // Nothing was written (one transaction): say which students are already there.
@@ -67,6 +76,25 @@ export class StudentLabsService {
     }
     if (!found) throw await this.missingOrDeleted(classId);
     return { class: found.class, labs: await this.launch(found, tokens) };
+  }
+
+  /** Capacities are read before the seating transaction (they may ask an engine); the count of live labs is taken in it. */
+  private async admission(): Promise<Admission> {
+    return admissionFor(await this.capacity.capacities(), this.config);
+  }
+
+  private async refusedAsNoRoom<T>(nothingDone: string, seat: () => Promise<T>): Promise<T> {
+    try {
+      return await seat();
+    } catch (error) {
+      if (!(error instanceof PlacementRefusedError)) throw error;
+      const retry = this.config.PLACEMENT_RETRY_AFTER_S;
+      throw new NoRoomException(
+        `the Docker hosts are full: ${error.unplaced} of the ${error.requested} labs could not be placed (room for ${error.free} more now); ` +
+          `${nothingDone}. Try again in ${retry} s, with fewer students, or once other classes end`,
+        retry,
+      );
+    }
   }
 
   private async missingOrDeleted(classId: string) {

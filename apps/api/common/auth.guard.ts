@@ -41,7 +41,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<RequestWithActor>();
-    // req.ip is the socket's address (no proxy is trusted): the one a client cannot forge.
+    // req.ip: the socket's address, or X-Forwarded-For as set by a proxy of TRUST_PROXY (never a client's own header).
     const actor = await this.tokens.resolve(bearerToken(request.headers.authorization), request.ip);
     if (!actor) throw new UnauthorizedException('a valid bearer token is required');
     if (actor.kind !== 'admin' && this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [context.getHandler(), context.getClass()])) {

@@ -2,6 +2,7 @@ import { type ArgumentsHost, ConflictException, Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HttpErrorFilter } from './http-error.filter';
 import { InternalFailure } from './internal-failure';
+import { NoRoomException } from './no-room.exception';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 /** An express response as the filter uses it: status, headers, the JSON body. */
@@ -82,5 +83,13 @@ describe('HttpErrorFilter', () => {
     sut.catch(new TooManyRequestsException('too many requests without a valid token from this address; retry in 42 s', 42), hostFor(response));
     expect(response.statusCode).toBe(429);
     expect(response.headers['retry-after']).toBe('42');
+  });
+
+  it('says when to come back after a 503 for labs the hosts cannot take', () => {
+    const response = new FakeResponse();
+    sut.catch(new NoRoomException('the Docker hosts are full: 3 of the 3 labs could not be placed (room for 0 more now); nothing was created', 60), hostFor(response));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('60');
+    expect(response.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('3 of the 3 labs could not be placed') });
   });
 });

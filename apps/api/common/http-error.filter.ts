@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 import { InternalFailure } from './internal-failure';
 import type { RequestWithId } from './request-id';
+import { NoRoomException } from './no-room.exception';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 const REASONS: Record<number, string> = {
@@ -10,7 +11,9 @@ const REASONS: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
+  421: 'Misdirected Request',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -38,7 +41,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const raw = typeof body === 'string' ? body : (body as { message?: unknown }).message;
       message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? exception.message);
-      if (exception instanceof TooManyRequestsException && !response.headersSent) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      if ((exception instanceof TooManyRequestsException || exception instanceof NoRoomException) && !response.headersSent) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     } else if (isBodyParserError(exception)) {
       status = exception.status;
       message = exception.type === 'entity.parse.failed' ? 'body: not valid JSON' : exception.message;

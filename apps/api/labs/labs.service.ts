@@ -5,7 +5,11 @@ import { LabEvents } from '../../../libs/events/lab-events';
 import { AnswerFence } from '../../../libs/labs/answers/answer-fence';
 import type { LabDefinition, Lang } from '../../../libs/labs/lab-definition';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
+import { DEFAULT_TIMEOUTS } from '../../../libs/labs/lab-context';
 import { LabRunner } from '../../../libs/labs/lab-runner';
+import { Metrics } from '../../../libs/metrics/metrics';
+import { LabContextFactory } from '../../../libs/steps/lab-context.factory';
+import { LabChangedError, StepVerification } from '../../../libs/steps/step-verification';
 import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { isClaimed, type LabSnapshot, LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { ProgressRepository } from '../../../libs/persistence/progress.repository';
@@ -36,6 +40,9 @@ export class LabsService {
     private readonly events: LabEvents,
     private readonly progress: ProgressRepository,
     private readonly audit: AuditRepository,
+    private readonly contexts: LabContextFactory,
+    private readonly verification: StepVerification,
+    private readonly metrics: Metrics,
   ) {}
 
   /** `lang`: the student's choice for this request; the class's language otherwise. */
@@ -150,13 +157,20 @@ export class LabsService {
     return { status: 200, body: fence.redactDeep(outcome.result) };
   }
 
-  /** Verifies a step against the live lab on the worker; every attempt is stored there. */
+  /**
+   * Verifies a step against the live lab and stores the attempt (StepVerification): here when
+   * its checks only read the engine (verifyHere), else on the worker.
+   */
   async verifyStep(actor: Actor, labId: string, stepId: string, answer: unknown, lang?: Lang) {
     const { lab, definition } = await this.readyLabWithStep(actor, labId, stepId);
     const problem = this.runner.validateAnswer(definition, stepId, answer);
     if (problem) throw new BadRequestException(problem);
     const language = lang ?? classSettings(lab.class).language;
-    const outcome = await this.stepJob(JobName.VerifyStep, { labId, stepId, answer, lang: language, lab: jobLab(lab) });
+    const here = jobLab(lab);
+    const outcome =
+      here && this.verifiesHere(definition, stepId)
+        ? { done: true as const, result: await this.verifyHere(labId, stepId, answer, language, definition, here) }
+        : await this.stepJob(JobName.VerifyStep, { labId, stepId, answer, lang: language, lab: here });
     if (!outcome.done) return { status: 202, body: this.pending(labId, stepId, outcome.jobId) };
     const { attemptId: _attemptId, ...result } = outcome.result;
     // A step passed just now shows its own answer. The steps passed when the request came in,
@@ -189,12 +203,7 @@ export class LabsService {
    */
   private async stepJob<N extends JobName.RunStep | JobName.VerifyStep>(name: N, data: JobPayloads[N]) {
     const jobId = await this.slots.take(data.labId);
-    if (!jobId) {
-      throw new HttpException(
-        `lab ${data.labId} already has ${this.slots.perLab} run/verify requests in progress; wait for their answers (or their result links), then try again`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
+    if (!jobId) throw this.busy(data.labId);
     try {
       return await this.onWorker(() => this.queue.enqueueAndWait(name, data, this.config.STEP_WAIT_MS, { attempts: 1, jobId }));
     } catch (error) {
@@ -202,6 +211,50 @@ export class LabsService {
       if (!(error instanceof HttpException)) await this.slots.release(data.labId, jobId).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * A step is verified in this process when its checks only read the engine (an inspect is
+   * as cheap here as on the worker, and the trip through the queue cost several times the
+   * inspect) and their deadline ends before STEP_WAIT_MS (no 202 is ever needed for it).
+   */
+  private verifiesHere(definition: LabDefinition, stepId: string): boolean {
+    return this.config.VERIFY_READS_IN_API && this.runner.verifyReadsOnly(definition, stepId) && DEFAULT_TIMEOUTS.checkMs <= this.config.STEP_WAIT_MS;
+  }
+
+  /**
+   * The worker's verification, run here: one of the lab's step slots held meanwhile (the same
+   * per-lab limit and 429 as a queued job), the checks under their deadlines, the attempt
+   * stored with the same ready/generation guard, timed in netlabs_step_verify_duration_seconds.
+   */
+  private async verifyHere(labId: string, stepId: string, answer: unknown, lang: Lang, definition: LabDefinition, lab: StepJobLab) {
+    const slot = await this.slots.take(labId);
+    if (!slot) throw this.busy(labId);
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      const { context, generation } = this.contexts.fromJob(labId, lab);
+      const result = await this.verification.verify({ labId, stepId, answer, lang, definition, context, generation });
+      outcome = result.passed ? 'passed' : 'failed';
+      return result;
+    } catch (error) {
+      if (error instanceof LabChangedError) throw new ConflictException(error.message);
+      if (error instanceof HttpException) throw error;
+      // As a failed job: the engine's or Postgres' message goes to the log, the student gets a request id.
+      throw new InternalFailure(503, 'NetLabs could not carry out this step; try again in a moment', `verify failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.metrics.verifyDuration.observe({ outcome }, (performance.now() - started) / 1000);
+      // Not awaited: the release goes out on the slots' Redis connection before the answer
+      // does, so Redis has it before this student's next request can take a slot.
+      void this.slots.release(labId, slot).catch(() => undefined);
+    }
+  }
+
+  private busy(labId: string): HttpException {
+    return new HttpException(
+      `lab ${labId} already has ${this.slots.perLab} run/verify requests in progress; wait for their answers (or their result links), then try again`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 
   /**

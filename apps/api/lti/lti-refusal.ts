@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { NoRoomException } from '../common/no-room.exception';
 import type { RequestWithId } from '../common/request-id';
 import { refusalPage } from './lti-pages';
 
@@ -28,6 +29,12 @@ export class LtiRefusalFilter implements ExceptionFilter {
     if (exception instanceof LtiRefusal) {
       this.logger.warn(`request ${request.requestId} ${request.path} refused: ${exception.message}`);
       return refusalPage(response, exception.status, exception.message, request.requestId);
+    }
+    // No room on the Docker hosts for the learner's lab: a 503 saying so, with when to come back.
+    if (exception instanceof NoRoomException) {
+      this.logger.warn(`request ${request.requestId} ${request.path}: ${exception.message}`);
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      return refusalPage(response, 503, `NetLabs has no room for your lab right now: ${exception.message}`, request.requestId);
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const body = exception.getResponse();

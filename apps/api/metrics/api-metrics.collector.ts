@@ -1,7 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { Metrics } from '../../../libs/metrics/metrics';
+import { freePlaces } from '../../../libs/placement/capacity';
+import { HostCapacityService } from '../../../libs/placement/host-capacity.service';
 import { LabRepository } from '../../../libs/persistence/lab.repository';
 import { QueueName } from '../../../libs/queue/jobs';
 import { GatewayService } from '../gateway/gateway.service';
@@ -25,7 +28,22 @@ export class ApiMetricsCollector {
     @InjectQueue(QueueName.Labs) labsQueue: Queue,
     @InjectQueue(QueueName.Steps) stepsQueue: Queue,
     @InjectQueue(QueueName.Maintenance) maintenanceQueue: Queue,
+    capacity: HostCapacityService,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    // Placement by capacity (README.md, "Capacity and placement"): one read of host records and live labs per scrape.
+    const places = async () => {
+      const capacities = await capacity.capacities();
+      return { capacities, free: freePlaces(capacities, await labs.liveByHost(), config) };
+    };
+    metrics.gauge('netlabs_host_capacity_labs', 'Labs each Docker host that is up can hold (the smallest of HOST_MAX_LABS, memory, CPUs and the subnet pool: limited_by)', ['host', 'limited_by'], async (set) => {
+      for (const c of (await places()).capacities) set({ host: c.hostId, limited_by: c.limitedBy }, c.labs);
+    });
+    metrics.gauge('netlabs_host_free_labs', 'Places left on each Docker host that is up (capacity minus live labs, warm labs included); host "all": labs a class may still get', ['host'], async (set) => {
+      const { free } = await places();
+      for (const [host, value] of free.perHost) set({ host }, value);
+      set({ host: 'all' }, free.total);
+    });
     metrics.gauge('netlabs_labs', 'Labs by state and Docker host (host "none": not placed yet), from the database', ['state', 'host'], async (set) => {
       for (const group of await labs.countByStatusAndHost()) set({ state: group.status, host: group.hostId ?? 'none' }, group.count);
     });

@@ -5,7 +5,6 @@ import { type EndReason, LiveTerminal, type LiveTerminalLimits, type TerminalCli
 const LIMITS: LiveTerminalLimits = {
   idleMs: 60_000,
   graceMs: 10_000,
-  ticketTtlMs: 5_000,
   ringBytes: 64,
   highWaterBytes: 100,
   lowWaterBytes: 10,
@@ -88,6 +87,7 @@ describe('LiveTerminal', () => {
   let stream: FakeStream;
   let ended: EndReason[];
   let inputs: number;
+  let states: string[];
   let sut: LiveTerminal;
 
   beforeEach(() => {
@@ -95,36 +95,26 @@ describe('LiveTerminal', () => {
     stream = new FakeStream();
     ended = [];
     inputs = 0;
+    states = [];
     sut = new LiveTerminal(
       { id: 's1', labId: 'l1', hostId: 'local', scope: { labId: 'l1', classId: 'c1', prefix: 'nl-1' }, container: 'container1', actor: 'admin' },
       LIMITS,
-      { opened: () => undefined, input: () => inputs++, ended: (r) => ended.push(r), warn: () => undefined },
+      { opened: () => undefined, changed: (s) => states.push(s), input: () => inputs++, ended: (r) => ended.push(r), warn: () => undefined },
     );
   });
   afterEach(() => vi.useRealTimers());
 
   async function openAndAttach(client = new FakeClient(), since = 0) {
-    const { ticket } = sut.issueTicket();
-    expect(sut.takeTicket(ticket)).toBe(true);
     await sut.open(async () => stream);
     sut.attach(client, since);
     return client;
   }
 
-  it('accepts a ticket once, and not after it expired', async () => {
-    const { ticket } = sut.issueTicket();
-    expect(sut.takeTicket('wrong')).toBe(false);
-    expect(sut.takeTicket(ticket)).toBe(true);
-    expect(sut.takeTicket(ticket)).toBe(false);
-    const late = sut.issueTicket().ticket;
-    vi.advanceTimersByTime(LIMITS.ticketTtlMs + 1);
-    expect(sut.takeTicket(late)).toBe(false);
-  });
-
-  it('ends a session nobody opened when its ticket expires', () => {
-    sut.issueTicket();
-    vi.advanceTimersByTime(LIMITS.ticketTtlMs + 1);
-    expect(ended).toEqual(['never-opened']);
+  it('tells its owner when it gets a client and when it loses one without ending (shared in Redis)', async () => {
+    const client = await openAndAttach();
+    sut.clientGone(client, false);
+    await openAndAttach();
+    expect(states).toEqual(['attached', 'detached', 'attached']);
   });
 
   it('carries bytes both ways and counts them', async () => {
@@ -139,8 +129,6 @@ describe('LiveTerminal', () => {
   });
 
   it('replays output printed before the socket was attached', async () => {
-    const { ticket } = sut.issueTicket();
-    sut.takeTicket(ticket);
     await sut.open(async () => stream);
     stream.print('welcome\r\n$ ');
     const client = new FakeClient();
@@ -234,7 +222,6 @@ describe('LiveTerminal', () => {
   });
 
   it('ends the session when the shell cannot start', async () => {
-    sut.issueTicket();
     await expect(sut.open(async () => Promise.reject(new Error('no such container')))).rejects.toThrow('no such container');
     expect(ended).toEqual(['open-failed']);
   });

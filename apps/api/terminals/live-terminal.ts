@@ -1,6 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { LabScope, TerminalStream } from '../../../libs/docker/tenant-docker';
-import { sameSecret } from '../common/tokens';
 import { OutputRing } from './output-ring';
 import { CloseCode, humanDuration, noticeLine } from './terminal-protocol';
 
@@ -17,7 +15,6 @@ export interface TerminalClient {
 export interface LiveTerminalLimits {
   idleMs: number;
   graceMs: number;
-  ticketTtlMs: number;
   ringBytes: number;
   /** Past this many bytes waiting for the client, the shell's output is paused. */
   highWaterBytes: number;
@@ -29,6 +26,8 @@ export interface LiveTerminalLimits {
 
 export interface LiveTerminalHooks {
   opened(): void;
+  /** The session got a client (attached) or lost it without ending (detached). */
+  changed(state: 'attached' | 'detached'): void;
   /** Input arrived (the lab is being used). */
   input(): void;
   ended(reason: EndReason): void;
@@ -45,7 +44,9 @@ export type EndReason =
   | 'ended-by-request'
   | 'api-shutdown'
   | 'open-failed'
-  | 'token-revoked';
+  | 'token-revoked'
+  /** Written by another API process: the one holding the shell died (its lease ran out). */
+  | 'owner-lost';
 
 export type LiveTerminalState = 'pending' | 'attached' | 'detached' | 'ended';
 
@@ -58,12 +59,12 @@ export interface LiveTerminalInfo {
   actor: string;
 }
 
-const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
-
 /**
- * A shell in a lab container and the one WebSocket (at most) showing it. The shell
- * outlives its socket for a grace period so a student whose connection dropped gets it
- * back, with the output printed meanwhile (kept in a bounded ring).
+ * A shell in a lab container and the one WebSocket (at most) showing it, in the API
+ * process that took the session's first upgrade (tickets are checked before, in Redis:
+ * terminal-directory.ts). The shell outlives its socket for a grace period so a student
+ * whose connection dropped gets it back, with the output printed meanwhile (kept in a
+ * bounded ring).
  */
 export class LiveTerminal {
   state: LiveTerminalState = 'pending';
@@ -72,13 +73,12 @@ export class LiveTerminal {
   bytesOut = 0;
   readonly startedAt = new Date();
   private readonly ring: OutputRing;
-  private ticket?: { hash: string; expiresAt: number };
   private stream?: TerminalStream;
   private opening?: Promise<void>;
   private client?: TerminalClient;
   private killed?: Promise<void>;
   private paused = false;
-  private readonly timers: Partial<Record<'ticket' | 'idle' | 'grace' | 'stuck', NodeJS.Timeout>> = {};
+  private readonly timers: Partial<Record<'idle' | 'grace' | 'stuck', NodeJS.Timeout>> = {};
 
   constructor(
     readonly info: LiveTerminalInfo,
@@ -90,29 +90,6 @@ export class LiveTerminal {
 
   get id(): string {
     return this.info.id;
-  }
-
-  /** A one-time secret to open (or take back) this session; replaces any earlier one. */
-  issueTicket(): { ticket: string; expiresAt: Date } {
-    const ticket = randomBytes(24).toString('base64url');
-    const expiresAt = Date.now() + this.limits.ticketTtlMs;
-    this.ticket = { hash: hashTicket(ticket), expiresAt };
-    this.arm('ticket', this.limits.ticketTtlMs, () => {
-      this.ticket = undefined;
-      // Nobody ever opened it: free the lab's slot.
-      if (this.state === 'pending') this.end('never-opened');
-    });
-    return { ticket, expiresAt: new Date(expiresAt) };
-  }
-
-  /** Checks and burns the ticket: true only once per issued ticket, within its time. */
-  takeTicket(presented: string | null): boolean {
-    const ticket = this.ticket;
-    if (!ticket || !presented || this.state === 'ended' || Date.now() > ticket.expiresAt) return false;
-    if (!sameSecret(hashTicket(presented), ticket.hash)) return false;
-    this.ticket = undefined;
-    this.disarm('ticket');
-    return true;
   }
 
   /** Starts the shell once; later callers wait for the same start. */
@@ -148,6 +125,7 @@ export class LiveTerminal {
     if (previous) previous.close(CloseCode.Replaced, 'replaced by a newer connection');
     else this.hooks.opened();
     this.state = 'attached';
+    this.hooks.changed('attached');
     this.disarm('grace');
     this.unpause();
     const missed = this.ring.since(since);
@@ -169,6 +147,7 @@ export class LiveTerminal {
     if (client !== this.client || this.state === 'ended') return;
     this.client = undefined;
     this.state = 'detached';
+    this.hooks.changed('detached');
     this.disarm('idle');
     this.unpause();
     if (this.limits.graceMs <= 0) this.end('disconnected');
@@ -197,7 +176,6 @@ export class LiveTerminal {
     this.state = 'ended';
     this.endReason = reason;
     for (const name of Object.keys(this.timers) as (keyof typeof this.timers)[]) this.disarm(name);
-    this.ticket = undefined;
     const client = this.client;
     this.client = undefined;
     if (client) {

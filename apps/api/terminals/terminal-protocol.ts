@@ -29,6 +29,8 @@
  *     the length of each binary frame to it to know what to ask for with `since`);
  *     `lost` says some output it asked for is no longer held (64 KiB are kept).
  *   binary frame        shell output
+ *   A session whose API process died (another process answers, sessions are shared in
+ *   Redis): the upgrade is accepted, then closed with 4410 and a line saying so.
  *   Before a close the server ends on a line the user can read in the terminal, e.g.
  *   "\r\n[netlabs] session closed: idle for 15 min\r\n", then closes with a code below.
  */
@@ -52,7 +54,14 @@ export const CloseCode = {
   Replaced: 4409,
   /** The client did not read its output for too long. */
   TooSlow: 4429,
+  /**
+   * The API process that held this session's shell stopped (crash, machine lost): the shell
+   * is gone; open a new terminal. Also 410 on POST .../reconnect.
+   */
+  OwnerGone: 4410,
 } as const;
+
+export const OWNER_GONE_MESSAGE = 'this terminal was lost: the NetLabs server process that ran it stopped; open a new terminal';
 
 /** Closes from the client that mean "I am done": the shell is killed at once. */
 export function isDeliberateClose(code: number): boolean {

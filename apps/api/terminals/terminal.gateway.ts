@@ -5,8 +5,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { bearerToken } from '../common/auth.guard';
 import type { LiveTerminal, TerminalClient } from './live-terminal';
-import { isDeliberateClose, MAX_COLS, MAX_ROWS, parseClientMessage, sizeParam, TERMINAL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from './terminal-protocol';
-import { TerminalsService } from './terminals.service';
+import { clientAddress, type TrustFn } from '../common/client-address';
+import { CloseCode, isDeliberateClose, MAX_COLS, MAX_ROWS, noticeLine, parseClientMessage, sizeParam, TERMINAL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from './terminal-protocol';
+import { TerminalOwnerGone, TerminalsService } from './terminals.service';
 
 const PATH = /^\/terminals\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 /** A paste is one frame: large enough for one, small enough that a client cannot make us hold much. */
@@ -21,6 +22,8 @@ const REASONS: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
+  421: 'Misdirected Request',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
@@ -88,10 +91,11 @@ export class TerminalGateway implements OnApplicationBootstrap, BeforeApplicatio
     const params = url.searchParams;
     let session: LiveTerminal | undefined;
     try {
-      session = await this.terminals.authorizeUpgrade(tokenOf(req, params), req.socket.remoteAddress, match[1].toLowerCase(), params.get('ticket'));
+      session = await this.terminals.authorizeUpgrade(tokenOf(req, params), this.clientAddress(req), match[1].toLowerCase(), params.get('ticket'));
       const size = { rows: sizeParam(params.get('rows'), MAX_ROWS, 24), cols: sizeParam(params.get('cols'), MAX_COLS, 80) };
       await this.terminals.startShell(session, size);
     } catch (error) {
+      if (error instanceof TerminalOwnerGone) return this.closeAtOnce(req, socket, head, CloseCode.OwnerGone, 'terminal lost: its server stopped', messageOf(error));
       if (!(error instanceof HttpException)) throw error;
       return refuse(socket, error.getStatus(), messageOf(error));
     }
@@ -106,6 +110,24 @@ export class TerminalGateway implements OnApplicationBootstrap, BeforeApplicatio
     // The client left while its shell started (or ws refused the handshake): a shell nobody
     // can reach must not wait for a ticket that was already used.
     if (!upgraded && session.state === 'pending') session.end('never-opened');
+  }
+
+  /** As Express computes req.ip: X-Forwarded-For counts only from a proxy TRUST_PROXY trusts. */
+  private clientAddress(req: IncomingMessage): string | undefined {
+    const express = this.adapterHost.httpAdapter.getInstance<{ get(name: string): TrustFn }>();
+    return clientAddress(req, express.get('trust proxy fn'));
+  }
+
+  /**
+   * Upgrades only to say why there is no session (a browser never sees a refused
+   * upgrade's status): a line in the terminal, then a close code the page understands.
+   */
+  private closeAtOnce(req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string, notice: string): void {
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(noticeLine(notice), { binary: true });
+      ws.close(code, reason);
+    });
   }
 
   private bind(ws: WebSocket, session: LiveTerminal, since: number): void {

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { LiveTerminal } from './live-terminal';
 
 /**
- * The terminal sessions this API process holds. A shell's stream lives in the process
- * that opened it, so a session (and its reconnects) must reach this same process.
+ * The terminal sessions whose shell this API process holds (it took their first upgrade).
+ * A shell's stream lives here, so a session's reconnects must reach this same process
+ * (the proxy hashes on the session id); what every process sees is in TerminalDirectory.
  */
 @Injectable()
 export class TerminalRegistry {

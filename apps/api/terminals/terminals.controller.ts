@@ -24,7 +24,11 @@ export class TerminalsController {
     return this.terminals.overview(actor, id);
   }
 
-  @ApiDoc({ summary: 'A new url for a detached session (its shell kept TERMINAL_GRACE_MS)', tag: 'terminals', responses: { 201: '{id, url}', 404: 'No such session' } })
+  @ApiDoc({
+    summary: 'A new url for a detached session (its shell kept TERMINAL_GRACE_MS), from any API process',
+    tag: 'terminals',
+    responses: { 201: '{id, url}', 404: 'No such session', 410: 'The API process that ran its shell stopped: open a new terminal' },
+  })
   @Post(':sessionId/reconnect')
   reconnect(
     @CurrentActor() actor: Actor,
@@ -35,7 +39,11 @@ export class TerminalsController {
     return this.terminals.reconnect(actor, id, sessionId);
   }
 
-  @ApiDoc({ summary: 'End a terminal session (its processes are killed)', tag: 'terminals', responses: { 200: 'Ended', 404: 'No such session' } })
+  @ApiDoc({
+    summary: 'End a terminal session (its processes are killed)',
+    tag: 'terminals',
+    responses: { 200: '{state: ended}, or {state: ending} when another API process holds its shell (it is told to end it)', 404: 'No such session' },
+  })
   @Delete(':sessionId')
   @HttpCode(200)
   end(@CurrentActor() actor: Actor, @Param('id', new UuidPipe()) id: string, @Param('sessionId', new UuidPipe('sessionId')) sessionId: string) {

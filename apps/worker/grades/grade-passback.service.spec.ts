@@ -22,13 +22,8 @@ function setup(options: { roles?: readonly string[]; revoked?: boolean; lineItem
     new Proxy(impl, { get: (o, k) => (k in o ? (o as Record<string | symbol, unknown>)[k] : k === 'then' ? undefined : () => { throw new Error(`${name}.${String(k)} not stubbed`); }) }) as never;
   const metrics = new Metrics('worker');
   const sut = new GradePassbackService(
-    { LTI_GRADE_ATTEMPTS: 3, LTI_GRADE_BACKOFF_MS: 10 } as never,
     strict('lti', { gradeTarget: async () => target }),
     strict('posts', { find: async () => post, superseded: async () => false, attempted: async (_id: string, outcome: { status: string; error?: string | null }) => void recorded.push(outcome) }),
-    strict('progress', {}),
-    strict('labs', {}),
-    strict('catalogue', {}),
-    strict('queue', {}),
     strict('ags', { postScore: async (...args: unknown[]) => { sent.push(args); await options.post?.(); } }),
     metrics,
   );

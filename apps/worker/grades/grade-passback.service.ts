@@ -1,21 +1,16 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
+import { Injectable, Logger } from '@nestjs/common';
 import { AgsClient, AgsError } from '../../../libs/lti/ags-client';
 import { AgsScope, isLearner } from '../../../libs/lti/lti-claims';
 import { GradePostRepository } from '../../../libs/persistence/grade-post.repository';
-import { LabRepository } from '../../../libs/persistence/lab.repository';
 import { Metrics } from '../../../libs/metrics/metrics';
 import { LtiRepository } from '../../../libs/persistence/lti.repository';
-import { ProgressRepository } from '../../../libs/persistence/progress.repository';
-import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { type JobResults, JobName } from '../../../libs/queue/jobs';
 
 type Outcome = JobResults[JobName.PostGrade];
 
 /**
  * Passes a student's score (steps passed / steps total) back to their LMS after each passed
- * step, for labs opened by an LTI launch. Every post is a row (LtiGradePost) whose status the
+ * step, for labs opened by an LTI launch (GradeScheduler queues each post). Every post is a row (LtiGradePost) whose status the
  * instructor sees in GET /classes/:id/progress: a score the LMS cannot take (a role it does
  * not grade, a revoked deployment, a refusal) is recorded failed with the reason, never dropped.
  * Each try is counted in `netlabs_grade_posts_total{outcome}` (posted, retried, failed).
@@ -25,33 +20,11 @@ export class GradePassbackService {
   private readonly logger = new Logger(GradePassbackService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lti: LtiRepository,
     private readonly posts: GradePostRepository,
-    private readonly progress: ProgressRepository,
-    private readonly labs: LabRepository,
-    private readonly catalogue: LabCatalogue,
-    private readonly queue: JobQueue,
     private readonly ags: AgsClient,
     private readonly metrics: Metrics,
   ) {}
-
-  /** A step of the lab was just passed: its new score goes out (nothing for a lab no LMS launched). */
-  async stepPassed(labId: string): Promise<string | null> {
-    const target = await this.lti.gradeTarget(labId);
-    if (!target) return null;
-    const lab = await this.labs.findWithProgress(labId);
-    const total = lab ? (this.catalogue.get(lab.labDefinitionId)?.steps.length ?? 0) : 0;
-    if (!total) return null;
-    const passed = (await this.progress.passedSteps(labId)).length;
-    const post = await this.posts.create({ labId, scoreGiven: passed, scoreMaximum: total, lineItemUrl: target.lineItemUrl });
-    await this.queue.enqueue(
-      JobName.PostGrade,
-      { postId: post.id },
-      { jobId: `grade-${post.id}`, attempts: this.config.LTI_GRADE_ATTEMPTS, backoff: { type: 'exponential', delay: this.config.LTI_GRADE_BACKOFF_MS } },
-    );
-    return post.id;
-  }
 
   /**
    * One try of a post. Throws to have BullMQ try again later (the LMS may take it then);

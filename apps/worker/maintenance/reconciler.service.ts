@@ -11,6 +11,7 @@ import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { labJobIds } from '../../../libs/queue/job-ids';
 import { type EndReason, type JobResults, JobName } from '../../../libs/queue/jobs';
 import { LABEL_DEPLOYMENT, scopeOf } from '../../../libs/docker/lab-scope';
+import { HostCapacityService } from '../../../libs/placement/host-capacity.service';
 import { LabConsoleService } from '../provisioning/lab-console.service';
 
 type Counts = { removed: number; repaired: number; marked: number };
@@ -37,6 +38,7 @@ export class ReconcilerService {
     private readonly audit: AuditRepository,
     private readonly queue: JobQueue,
     private readonly consoles: LabConsoleService,
+    private readonly capacity: HostCapacityService,
   ) {}
 
   async reconcile(): Promise<JobResults[JobName.Reconcile]> {
@@ -69,6 +71,8 @@ export class ReconcilerService {
       return { removed: 0, repaired: 0, marked };
     }
     await this.hostRecords.record(host.hostId, endpoint, HostStatus.up);
+    // Its CPUs and memory, for placement by capacity (a host's memory may change: a VM resized).
+    await this.capacity.refresh(host.hostId);
 
     const live = new Map((await this.labs.findLive()).filter((l) => l.status !== LabStatus.failed).map((l) => [l.id, l]));
     const orphanLabs = new Set(owned.filter((o) => !live.has(o.labId)).map((o) => o.labId));

@@ -1,9 +1,10 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { LabEvents } from '../../../libs/events/lab-events';
 import { type JobPayloads, type JobResults, JobName, PermanentJobError, QueueName } from '../../../libs/queue/jobs';
 import { workerOptions } from '../worker-options';
+import { HostJobGate } from './host-job-gate';
 import { ProvisioningService } from './provisioning.service';
 import { ResetService } from './reset.service';
 import { TeardownService } from './teardown.service';
@@ -20,23 +21,26 @@ export class LabsProcessor extends WorkerHost {
     private readonly resets: ResetService,
     private readonly events: LabEvents,
     private readonly warmPool: WarmPoolService,
+    private readonly gate: HostJobGate,
   ) {
     super();
   }
 
+  /** Provision, reset and teardown of one lab run holding a slot of its host (HostJobGate); `token` lets the gate delay the job. */
   async process(
     job: Job,
+    token?: string,
   ): Promise<JobResults[JobName.ProvisionLab] | JobResults[JobName.TeardownLab] | JobResults[JobName.TeardownClass] | JobResults[JobName.ResetLab] | JobResults[JobName.RefillWarmLabs]> {
     switch (job.name) {
       case JobName.ProvisionLab:
-        return this.provision(job as Job<JobPayloads[JobName.ProvisionLab]>);
+        return this.provision(job as Job<JobPayloads[JobName.ProvisionLab]>, token);
       case JobName.ResetLab:
-        return this.reset(job as Job<JobPayloads[JobName.ResetLab]>);
+        return this.reset(job as Job<JobPayloads[JobName.ResetLab]>, token);
       case JobName.RefillWarmLabs:
         return this.warmPool.refill();
       case JobName.TeardownLab: {
         const { labId, reason } = (job as Job<JobPayloads[JobName.TeardownLab]>).data;
-        return this.teardowns.teardown(labId, reason);
+        return this.gate.run(job, token, labId, false, () => this.teardowns.teardown(labId, reason));
       }
       case JobName.TeardownClass: {
         const { classId, reason } = (job as Job<JobPayloads[JobName.TeardownClass]>).data;
@@ -47,15 +51,15 @@ export class LabsProcessor extends WorkerHost {
     }
   }
 
-  private async reset(job: Job<JobPayloads[JobName.ResetLab]>) {
-    const outcome = await this.retryOrFail(job, () => this.resets.reset(job.data.labId, job.data.replay));
+  private async reset(job: Job<JobPayloads[JobName.ResetLab]>, token: string | undefined) {
+    const outcome = await this.retryOrFail(job, () => this.gate.run(job, token, job.data.labId, true, () => this.resets.reset(job.data.labId, job.data.replay)));
     const result = 'replayed' in outcome ? outcome : { outcome: 'failed' as const, replayed: [], reason: outcome.reason };
     await this.settled(job.data.labId, result);
     return result;
   }
 
-  private async provision(job: Job<JobPayloads[JobName.ProvisionLab]>) {
-    const result = await this.retryOrFail(job, () => this.provisioning.provision(job.data.labId));
+  private async provision(job: Job<JobPayloads[JobName.ProvisionLab]>, token: string | undefined) {
+    const result = await this.retryOrFail(job, () => this.gate.run(job, token, job.data.labId, true, () => this.provisioning.provision(job.data.labId)));
     await this.settled(job.data.labId, result);
     return result;
   }
@@ -71,6 +75,8 @@ export class LabsProcessor extends WorkerHost {
     try {
       return await work();
     } catch (error) {
+      // Back in the queue for its host's slot (HostJobGate): not an attempt.
+      if (error instanceof DelayedError) throw error;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (error instanceof PermanentJobError || lastAttempt) return this.provisioning.fail(job.data.labId, error);
       this.logger.warn(`${job.name} ${job.data.labId} attempt ${job.attemptsMade + 1} failed, will retry: ${String(error)}`);

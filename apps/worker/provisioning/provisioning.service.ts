@@ -12,6 +12,13 @@ import { scopeOf } from '../../../libs/docker/lab-scope';
 
 type ProvisionResult = JobResults[JobName.ProvisionLab];
 
+/** The host chosen for a lab was filled by other labs before this one was put on it. */
+export class HostFullError extends Error {
+  constructor(readonly hostId: string, labId: string) {
+    super(`Docker host ${hostId} became full while lab ${labId} was placed on it`);
+  }
+}
+
 /** Subnets one job tries after the engine refused one for a clash; then the job's retry (with backoff) goes on. */
 const MAX_CLASHES_PER_JOB = 3;
 
@@ -104,11 +111,18 @@ export class ProvisioningService {
    * The lab's host: the one it has, unless that host is down (a reset lab whose host was
    * lost: place it again and forget the old host's allocations); a new lab is placed.
    */
-  private async place(lab: { id: string; hostId: string | null }): Promise<string> {
+  /**
+   * The lab's host: the one it has while that is up, else `chosen` (the host-job gate picks
+   * one with a free slot) or the placement's choice. Returns the host the lab ends on.
+   */
+  async place(lab: { id: string; hostId: string | null }, chosen?: string): Promise<string> {
     if (lab.hostId && !(await this.placement.isDown(lab.hostId))) return lab.hostId;
     if (lab.hostId) await this.allocations.releaseLab(lab.id);
-    const chosen = await this.placement.choose();
-    if (await this.labs.setHost(lab.id, chosen, lab.hostId)) return chosen;
+    chosen ??= await this.placement.choose();
+    const claimed = await this.placement.claim(lab.id, chosen, lab.hostId);
+    if (claimed === 'placed') return chosen;
+    // Filled by other labs since it was chosen: the job's retry chooses again.
+    if (claimed === 'full') throw new HostFullError(chosen, lab.id);
     // Another job placed it meanwhile: follow that one.
     const placed = (await this.labs.findForProvisioning(lab.id))?.hostId;
     if (!placed) throw new Error(`lab ${lab.id} lost its host while being placed`);

@@ -1,22 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import { LabRunner } from '../../../libs/labs/lab-runner';
 import { StepRunError } from '../../../libs/labs/step-executor';
-import { ProgressRepository } from '../../../libs/persistence/progress.repository';
 import { type JobResults, JobName, PermanentJobError, type StepJobLab } from '../../../libs/queue/jobs';
-import { GradePassbackService } from '../grades/grade-passback.service';
-import { LabContextFactory, type LabJobContext } from './lab-context.factory';
+import { LabContextFactory, type LabJobContext } from '../../../libs/steps/lab-context.factory';
+import { LabChangedError, StepVerification } from '../../../libs/steps/step-verification';
 
 /** Runs and verifies a lab's steps through the lab runner; stores every verification. */
 @Injectable()
 export class StepsService {
-  private readonly logger = new Logger(StepsService.name);
   constructor(
     private readonly contexts: LabContextFactory,
     private readonly catalogue: LabCatalogue,
     private readonly runner: LabRunner,
-    private readonly progress: ProgressRepository,
-    private readonly grades: GradePassbackService,
+    private readonly verification: StepVerification,
   ) {}
 
   /**
@@ -35,24 +32,21 @@ export class StepsService {
   }
 
   /**
-   * Checks the live lab, then stores the attempt in one statement that also makes sure the
-   * lab is still ready and the one that was checked. With `lab` (what the API read when it
-   * queued the job) nothing is read from the database: checks only read the lab's state.
+   * Checks the live lab and stores the attempt (StepVerification: the same code the API runs
+   * for steps that only read the engine). With `lab` (what the API read when it queued the
+   * job) nothing is read from the database: the write makes sure the lab is still ready and
+   * the one that was checked.
    */
   async verify(labId: string, stepId: string, answer: unknown, lang: 'fr' | 'en' = 'en', lab?: StepJobLab): Promise<JobResults[JobName.VerifyStep]> {
     const job = lab ? this.contexts.fromJob(labId, lab) : await this.contexts.forLab(labId);
     const { context, definition } = this.prepare(job);
-    const result = await this.runner.verifyStep(definition, stepId, context, answer, lang);
-    const stored = await this.progress.recordAttempt({ labId, stepId, passed: result.passed, answer, checks: result.checks, generation: job.generation });
-    if (stored.attemptId === null) {
+    try {
+      return await this.verification.verify({ labId, stepId, answer, lang, definition, context, generation: job.generation });
+    } catch (error) {
       // Not the student's attempt: the lab went away or was reset while it was checked (the API answers 409).
-      if (stored.labStatus === null) throw new PermanentJobError(`lab ${labId} not found`);
-      if (stored.labStatus !== 'ready') throw new PermanentJobError(`lab ${labId} is ${stored.labStatus}, not ready`);
-      throw new PermanentJobError(`lab ${labId} was reset while this step was verified (not ready then): verify again`);
+      if (error instanceof LabChangedError) throw new PermanentJobError(error.message);
+      throw error;
     }
-    // The LMS's gradebook (labs opened by an LTI launch); a grade that cannot be queued must not fail the verify.
-    if (result.passed) await this.grades.stepPassed(labId).catch((error: unknown) => this.logger.error(`grade of lab ${labId} not queued: ${String(error)}`));
-    return { ...result, attemptId: stored.attemptId };
   }
 
   private prepare({ context, labDefinitionId }: LabJobContext) {

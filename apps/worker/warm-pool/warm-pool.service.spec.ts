@@ -5,6 +5,7 @@ import type { LabCatalogue } from '../../../libs/labs/lab-catalogue';
 import type { WarmLabRef, WarmLabRepository } from '../../../libs/persistence/warm-lab.repository';
 import type { JobQueue } from '../../../libs/queue/job-queue.service';
 import type { HostPlacementService } from '../provisioning/host-placement.service';
+import type { HostCapacityService } from '../../../libs/placement/host-capacity.service';
 import { WARM_PROVISION_PRIORITY, WarmPoolService } from './warm-pool.service';
 
 type Plan = { created: WarmLabRef[]; trimmed: WarmLabRef[] };
@@ -28,7 +29,7 @@ function setup(target: number, plans: Record<string, Plan>, down: string[] = [])
   } as unknown as JobQueue;
   const catalogue = { list: () => [{ id: 'docker-network' }] } as unknown as LabCatalogue;
   const config = { WARM_LABS_PER_HOST: target, DEPLOYMENT_ID: 'd1' } as AppConfig;
-  return { sut: new WarmPoolService(config, hosts, placement, warm, queue, catalogue), asked, queued };
+  return { sut: new WarmPoolService(config, hosts, placement, warm, queue, catalogue, { capacities: async () => [] } as unknown as HostCapacityService), asked, queued };
 }
 
 describe('WarmPoolService', () => {

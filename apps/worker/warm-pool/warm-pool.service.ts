@@ -6,6 +6,8 @@ import { WarmLabRepository } from '../../../libs/persistence/warm-lab.repository
 import { JobQueue } from '../../../libs/queue/job-queue.service';
 import { labJobIds } from '../../../libs/queue/job-ids';
 import { type JobResults, JobName } from '../../../libs/queue/jobs';
+import { warmRoomFor } from '../../../libs/placement/admission';
+import { HostCapacityService } from '../../../libs/placement/host-capacity.service';
 import { HostPlacementService } from '../provisioning/host-placement.service';
 
 /**
@@ -31,6 +33,7 @@ export class WarmPoolService {
     private readonly warm: WarmLabRepository,
     private readonly queue: JobQueue,
     private readonly catalogue: LabCatalogue,
+    private readonly capacity: HostCapacityService,
   ) {}
 
   async refill(): Promise<JobResults[JobName.RefillWarmLabs]> {
@@ -41,10 +44,11 @@ export class WarmPoolService {
     const definition = this.catalogue.list()[0]?.id ?? 'docker-network';
     let created = 0;
     let trimmed = 0;
+    const capacities = target ? await this.capacity.capacities() : [];
     for (const hostId of this.hosts.ids()) {
       // A host marked down keeps none: its warm labs are reported host-lost by the reconciler.
       const hostTarget = (await this.placement.isDown(hostId)) ? 0 : target;
-      const plan = await this.warm.topUpOrTrim(pool, hostId, hostTarget, definition);
+      const plan = await this.warm.topUpOrTrim(pool, hostId, hostTarget, definition, warmRoomFor(capacities, hostId, this.config));
       for (const lab of plan.created) {
         await this.queue.enqueue(JobName.ProvisionLab, { labId: lab.id }, { jobId: labJobIds.provision(lab), priority: WARM_PROVISION_PRIORITY });
       }

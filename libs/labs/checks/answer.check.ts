@@ -11,6 +11,7 @@ export type AnswerCheckSpec = z.infer<typeof schema>;
 /** The student's typed answer against the live fact named by the step's `answer` spec. */
 export const answerCheck: CheckImpl<AnswerCheckSpec> = {
   type: 'answer',
+  readsOnly: true,
   schema,
   describe: () => 'answer',
   async run(_spec, env) {

@@ -26,6 +26,7 @@ export type ChatMemberCheckSpec = z.infer<typeof schema>;
  */
 export const chatMemberCheck: CheckImpl<ChatMemberCheckSpec> = {
   type: 'chat-member',
+  readsOnly: true,
   schema,
   describe: (spec, env) => checkMessage(env.lang, spec.role === 'server' ? 'name.chat-member-server' : 'name.chat-member-client', { container: spec.container, network: spec.network }),
   async run(spec, env) {

@@ -52,6 +52,13 @@ export interface CheckImpl<S extends { type: string }> {
   /** The check's name when the definition gives none. */
   describe(spec: S, env: Pick<CheckEnv, 'render' | 'values' | 'lang'>): string;
   needs?(spec: S): CheckNeeds;
+  /**
+   * The check only reads the engine's state (inspect, list: no exec in a container, no HTTP
+   * probe, nothing the lab's contents can make slow). A step whose checks all say so is
+   * verified in the API process itself, without a trip through the worker (README.md,
+   * "Lifecycle and faults"). Leave it out when unsure: the worker path suits every check.
+   */
+  readsOnly?: true;
   /** Message when the check hit its deadline; a generic one otherwise. */
   timeoutMessage?(spec: S, ms: number, env: Pick<CheckEnv, 'render' | 'values' | 'lang'>): string;
   run(spec: S, env: CheckEnv, signal: AbortSignal): Promise<CheckOutcome>;

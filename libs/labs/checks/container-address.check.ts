@@ -18,6 +18,7 @@ export type ContainerAddressCheckSpec = z.infer<typeof schema>;
 /** The container has an IPv4 address on the network, inside its subnet. */
 export const containerAddressCheck: CheckImpl<ContainerAddressCheckSpec> = {
   type: 'container-address',
+  readsOnly: true,
   schema,
   describe: (spec, env) => checkMessage(env.lang, 'name.container-address', { container: spec.container, network: spec.network }),
   needs: (spec) => ({ running: [spec.container] }),

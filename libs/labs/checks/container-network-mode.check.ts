@@ -16,6 +16,7 @@ export type ContainerNetworkModeCheckSpec = z.infer<typeof schema>;
 /** The container was started inside another container's network namespace. */
 export const containerNetworkModeCheck: CheckImpl<ContainerNetworkModeCheckSpec> = {
   type: 'container-network-mode',
+  readsOnly: true,
   schema,
   describe: (spec, env) => checkMessage(env.lang, 'netmode.name', { container: spec.container, other: spec.sharesWith }),
   needs: (spec) => ({ exist: [spec.container] }),

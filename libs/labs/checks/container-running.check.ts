@@ -32,6 +32,7 @@ export function sameImage(actual: string, configured: string): boolean {
 /** The container exists, runs, and (when asked) comes from the right image. */
 export const containerRunningCheck: CheckImpl<ContainerRunningCheckSpec> = {
   type: 'container-running',
+  readsOnly: true,
   schema,
   describe: (spec, env) => checkMessage(env.lang, spec.image ? 'running.name-image' : 'running.name', { container: spec.container, image: spec.image ?? '' }),
   async run(spec, env) {

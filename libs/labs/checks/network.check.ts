@@ -52,6 +52,7 @@ export type NetworkCheckSpec = z.infer<typeof schema>;
  */
 export const networkCheck: CheckImpl<NetworkCheckSpec> = {
   type: 'network',
+  readsOnly: true,
   schema,
   describe: (spec, env) => checkMessage(env.lang, 'network.name', { network: spec.network }),
   async run(spec, env) {

@@ -4,6 +4,7 @@ import {
   type ContainerInfo,
   type ContainerSpec,
   type ContainerUsage,
+  type EngineResources,
   DEFAULT_NETWORK,
   DockerLayerError,
   type ExecOptions,
@@ -106,6 +107,11 @@ export class FakeTenantDocker implements TenantDocker {
   }
 
   // ---- TenantDocker --------------------------------------------------------------
+
+  async resources(): Promise<EngineResources> {
+    this.calls.push('resources');
+    return { cpus: 2, memoryBytes: 24 * 1024 ** 3 };
+  }
 
   async ping(): Promise<void> {
     this.fail('ping');

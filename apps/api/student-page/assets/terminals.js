@@ -16,6 +16,8 @@
     return window.NetLabsI18n.t(key, vars);
   };
   var ENDING_CODES = { 1000: 'ended.ended', 4408: 'ended.idle', 1001: 'ended.restarted', 4409: 'ended.taken', 4401: 'ended.revoked' };
+  // The NetLabs process that ran the shell died (the server answers 410 to a reconnect, 4410 on the socket).
+  var OWNER_GONE_CODE = 4410;
   var encoder = new TextEncoder();
 
   function el(tag, className, text) {
@@ -226,6 +228,7 @@
     ws.onclose = function (event) {
       if (tab.ws !== ws || tab.closing) return;
       tab.ws = null;
+      if (event.code === OWNER_GONE_CODE) return self.markLost(tab);
       var ending = ENDING_CODES[event.code];
       if (ending) return self.markEnded(tab, event.reason || t(ending));
       // Dropped, cut for reading too slowly, or refused: the session may still be there.
@@ -243,6 +246,7 @@
         function (res) {
           if (res.status === 201) return self.connect(tab, res.body.url, true);
           if (res.status === 404) return self.markEnded(tab, t('terminalEnded'));
+          if (res.status === 410) return self.markLost(tab);
           self.reconnect(tab, RETRY_MS[Math.min(tab.retries, RETRY_MS.length - 1)]);
         },
         function () {
@@ -253,10 +257,21 @@
   };
 
   /**
+   * The server process that ran this shell stopped (several NetLabs processes share the
+   * work): the shell is gone, the lab is not. Says so plainly and offers one click that
+   * opens a new terminal on the same container (on a process that is still there).
+   */
+  TerminalTabs.prototype.markLost = function (tab) {
+    this.markEnded(tab, t('serverLost'), { lost: true });
+  };
+
+  /**
    * A terminal that ended says why; when its container is gone (the student's own
    * `docker rm`), it says so, and a Reopen button opens a new terminal once it is back.
    */
-  TerminalTabs.prototype.markEnded = function (tab, why) {
+  TerminalTabs.prototype.markEnded = function (tab, why, options) {
+    var lost = Boolean(options && options.lost);
+    if (tab.ended) return;
     var self = this;
     tab.ended = true;
     this.setState(tab, 'ended', why);
@@ -264,15 +279,21 @@
     this.refresh().then(function () {
       var gone = self.states && self.states[tab.container] && self.states[tab.container] !== 'running';
       var reason = gone ? t('terminalGone', { c: tab.container }) : why;
-      tab.term.write('\r\n\x1b[2m[netlabs] ' + reason + ' — ' + t('closeOrReopen') + '\x1b[0m\r\n');
+      if (lost && !gone) tab.term.write('\r\n\x1b[1;33m[netlabs] ' + reason + '\x1b[0m\r\n');
+      else tab.term.write('\r\n\x1b[2m[netlabs] ' + reason + ' — ' + t('closeOrReopen') + '\x1b[0m\r\n');
       if (tab.reopen) return;
-      tab.reopen = el('button', 'reopen', t('reopen'));
+      tab.reopen = el('button', 'reopen', t(lost ? 'openNewTerminal' : 'reopen'));
       tab.reopen.type = 'button';
       tab.reopen.addEventListener('click', function () {
         self.close(tab);
         self.open(tab.container);
       });
-      tab.screen.prepend(tab.reopen);
+      if (!lost || gone) return tab.screen.prepend(tab.reopen);
+      // Said in the page too (not only in the terminal), with the button beside the words.
+      var notice = el('div', 'lost-notice');
+      notice.setAttribute('role', 'alert');
+      notice.append(el('p', '', reason), tab.reopen);
+      tab.screen.prepend(notice);
     });
   };
 

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { labValuesFrom } from '../../../libs/allocation/lab-resources';
-import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
-import { type ChatImage, chatImage } from '../../../libs/labs/chat-image';
-import { type LabContext, labImagesFromConfig } from '../../../libs/labs/lab-runner';
-import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
-import { PermanentJobError, type StepJobLab } from '../../../libs/queue/jobs';
-import { scopeOf } from '../../../libs/docker/lab-scope';
+import { labValuesFrom } from '../allocation/lab-resources';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DockerHostPool } from '../docker/docker-host-pool';
+import { type ChatImage, chatImage } from '../labs/chat-image';
+import { type LabContext, labImagesFromConfig } from '../labs/lab-runner';
+import { LabRepository, LabStatus } from '../persistence/lab.repository';
+import { PermanentJobError, type StepJobLab } from '../queue/jobs';
+import { scopeOf } from '../docker/lab-scope';
 
 /** A step job's lab: the context the runner acts in, its definition and generation. */
 export interface LabJobContext {
