@@ -8,6 +8,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { histogramCount, parsePrometheus, sampleValue } from './support/prometheus-text';
 import { freePort, TestStack } from './support/stack';
+import { TestTerminal } from './support/terminal-client';
 import { waitFor } from './support/wait-for';
 
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts');
@@ -196,12 +197,25 @@ describe('OpenAPI, /docs, /metrics and the queue board (real API and worker)', (
     expect(steps(api) - steps(apiBefore)).toBe(1);
     expect(api.get('netlabs_queue_jobs')?.samples.some((m) => m.labels.queue === 'labs' && m.labels.state === 'waiting')).toBe(true);
 
-    // A terminal opened on the console shows up as a session of this API process.
+    // A terminal opened on the console is a session of the API process that took its upgrade
+    // (until then it lives in Redis, for whichever process the proxy sends it to).
     const terminal = await stack.request('POST', `/labs/${lab.id}/terminals`, {}, lab.token);
     expect(terminal.status, JSON.stringify(terminal.body)).toBe(201);
-    const withTerminal = await scrape(() => apiMetrics());
-    expect(sampleValue(withTerminal, 'netlabs_terminal_sessions') - sampleValue(api, 'netlabs_terminal_sessions')).toBe(1);
-    expect(withTerminal.get('netlabs_gateway_connections')?.type).toBe('gauge');
+    const opened = await TestTerminal.open(stack.apiUrl, terminal.body.url, { header: lab.token });
+    try {
+      const withTerminal = await waitFor(
+        'the attached session in /metrics',
+        async () => {
+          const now = await scrape(() => apiMetrics());
+          return sampleValue(now, 'netlabs_terminal_sessions', { state: 'attached' }) > sampleValue(api, 'netlabs_terminal_sessions', { state: 'attached' }) ? now : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 250 },
+      );
+      expect(sampleValue(withTerminal, 'netlabs_terminal_sessions') - sampleValue(api, 'netlabs_terminal_sessions')).toBe(1);
+      expect(withTerminal.get('netlabs_gateway_connections')?.type).toBe('gauge');
+    } finally {
+      opened.ws.close();
+    }
   });
 
   it('the queue board refuses without the admin token and opens with the cookie POST /admin/session sets', async () => {

@@ -53,7 +53,7 @@ export class ApiMetricsCollector {
         for (const state of QUEUE_STATES) set({ queue: queue.name, state }, counts[state] ?? 0);
       }
     });
-    metrics.gauge('netlabs_terminal_sessions', 'Terminal sessions held by this API process, by state (pending: url not opened yet; attached; detached: waiting for a reconnect)', ['state'], (set) => {
+    metrics.gauge('netlabs_terminal_sessions', 'Terminal sessions held by this API process (the one that took their first upgrade), by state (attached; detached: waiting for a reconnect; pending: always 0 here, a session not opened yet lives in Redis)', ['state'], (set) => {
       const byState = new Map<string, number>([['pending', 0], ['attached', 0], ['detached', 0]]);
       for (const session of terminals.all()) if (session.state !== 'ended') byState.set(session.state, (byState.get(session.state) ?? 0) + 1);
       for (const [state, count] of byState) set({ state }, count);
