@@ -4,7 +4,7 @@
 #  - chain NETLABS-INPUT, jumped to from INPUT for the lab pool: lab containers open no
 #    new connection to the host itself (the API, Postgres, Redis, a Docker TCP port...).
 #  - chain NETLABS-FORWARD, jumped to from DOCKER-USER (which Docker evaluates before its
-#    own FORWARD rules): traffic inside one lab network (bridged, not routed) goes on to
+#    own FORWARD rules) for the lab pools and the lab bridges: traffic inside one lab network (bridged, not routed) goes on to
 #    Docker's rules; a new connection routed from a lab to any lab address (another
 #    bridge: another lab, or the lab's other network) is dropped here, not left to
 #    Docker's isolation chains, which every dockerd rewrites with its own bridges only
@@ -22,7 +22,7 @@
 #    iptables wildcards: nlb<n> and chat<n> from libs/allocation). Lab containers also
 #    lose NET_RAW (libs/docker/lab-hardening.ts), so they cannot build frames at all.
 #
-# Idempotent: the chains are flushed and refilled. Run it on every Docker host after
+# Idempotent: the chains are replaced at once (iptables-restore). Run it on every Docker host after
 # dockerd starts (infra/setup.sh does it for the local engine).
 set -euo pipefail
 
@@ -38,35 +38,47 @@ PRIVATE="10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 169.254.0.0/16"
 command -v iptables >/dev/null 2>&1 || { echo "[isolation] iptables missing" >&2; exit 1; }
 iptables -n -L DOCKER-USER >/dev/null 2>&1 || { echo "[isolation] no DOCKER-USER chain: is dockerd running with iptables?" >&2; exit 1; }
 
-chain() { iptables -N "$1" 2>/dev/null || iptables -F "$1"; }
 jump() { iptables -C "$1" "${@:2}" 2>/dev/null || iptables -I "$1" 1 "${@:2}"; }
 
-chain NETLABS-INPUT
-iptables -A NETLABS-INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
-iptables -A NETLABS-INPUT -j DROP
-for pool in $POOLS; do jump INPUT -s "$pool" -j NETLABS-INPUT; done
+# Whether br_netfilter's physdev match works here (tells bridged traffic from routed).
+physdev=false
+iptables -N NETLABS-PROBE 2>/dev/null || iptables -F NETLABS-PROBE
+if iptables -A NETLABS-PROBE -m physdev --physdev-is-bridged -j RETURN 2>/dev/null; then physdev=true; fi
+iptables -F NETLABS-PROBE && iptables -X NETLABS-PROBE
 
-chain NETLABS-FORWARD
-iptables -A NETLABS-FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
-if iptables -A NETLABS-FORWARD -m physdev --physdev-is-bridged -j RETURN 2>/dev/null; then
-  for pool in $POOLS; do iptables -A NETLABS-FORWARD -d "$pool" -j DROP; done
-else
-  echo "[isolation] no physdev match (br_netfilter): traffic between lab bridges is left to Docker's isolation chains" >&2
-  for pool in $POOLS; do iptables -A NETLABS-FORWARD -d "$pool" -j RETURN; done
-fi
-for net in $PRIVATE; do
-  iptables -A NETLABS-FORWARD -d "$net" -j DROP
-done
-if [ "$OUTBOUND" = "false" ] || [ "$OUTBOUND" = "0" ]; then
-  iptables -A NETLABS-FORWARD -j DROP
-fi
+# The chains are replaced in one iptables-restore transaction: flushing and refilling them
+# rule by rule left a moment with no fence, long enough for a lab to reach another (seen
+# when a second run's setup re-ran this script under live labs).
+{
+  echo '*filter'
+  echo ':NETLABS-INPUT - [0:0]'
+  echo ':NETLABS-FORWARD - [0:0]'
+  echo '-A NETLABS-INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN'
+  echo '-A NETLABS-INPUT -j DROP'
+  echo '-A NETLABS-FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN'
+  if $physdev; then
+    echo '-A NETLABS-FORWARD -m physdev --physdev-is-bridged -j RETURN'
+    for pool in $POOLS; do echo "-A NETLABS-FORWARD -d $pool -j DROP"; done
+    # Routed into any lab bridge, whatever its subnet (a lab network outside the pools, as
+    # the engine-level tests make): the same rule by bridge name.
+    for bridge in $BRIDGES; do echo "-A NETLABS-FORWARD -o $bridge -j DROP"; done
+  else
+    for pool in $POOLS; do echo "-A NETLABS-FORWARD -d $pool -j RETURN"; done
+  fi
+  for net in $PRIVATE; do echo "-A NETLABS-FORWARD -d $net -j DROP"; done
+  if [ "$OUTBOUND" = "false" ] || [ "$OUTBOUND" = "0" ]; then echo '-A NETLABS-FORWARD -j DROP'; fi
+  echo 'COMMIT'
+} | iptables-restore --noflush
+$physdev || echo "[isolation] no physdev match (br_netfilter): traffic between lab bridges is left to Docker's isolation chains" >&2
+
+for pool in $POOLS; do jump INPUT -s "$pool" -j NETLABS-INPUT; done
 for pool in $POOLS; do jump DOCKER-USER -s "$pool" -j NETLABS-FORWARD; done
+for bridge in $BRIDGES; do jump DOCKER-USER -i "$bridge" -j NETLABS-FORWARD; done
 
 ipv6="off in this kernel"
 if [ -e /proc/net/if_inet6 ]; then
   command -v ip6tables >/dev/null 2>&1 || { echo "[isolation] ip6tables missing: IPv6 from labs cannot be fenced" >&2; exit 1; }
-  ip6tables -N NETLABS6 2>/dev/null || ip6tables -F NETLABS6
-  ip6tables -A NETLABS6 -j DROP
+  printf '%s\n' '*filter' ':NETLABS6 - [0:0]' '-A NETLABS6 -j DROP' 'COMMIT' | ip6tables-restore --noflush
   for bridge in $BRIDGES; do
     for hook in INPUT FORWARD; do
       ip6tables -C "$hook" -i "$bridge" -j NETLABS6 2>/dev/null || ip6tables -I "$hook" 1 -i "$bridge" -j NETLABS6

@@ -80,6 +80,15 @@ describe('isolation and limits on the real engine (3 labs)', () => {
 
   it('labs stay apart after another engine on this kernel starts (it rewrites Docker\'s isolation chains with its own bridges only)', async () => {
     // Left running, as the multi-host tests leave it (second-engine.sh is idempotent).
+    // Two lab bridges outside the pools (named like lab bridges, as the engine-level tests make them): fenced by name.
+    const label = `netlabs.test=${stack.runId}`;
+    const images = { x: [process.env.LAB_IMAGE_UBUNTU ?? 'ubuntu:24.04', 'sleep', 'infinity'], y: [process.env.TEST_IMAGE_BUSYBOX ?? 'busybox:latest', 'httpd', '-f', '-p', '80', '-h', '/'] };
+    const outside = (['x', 'y'] as const).map((side, i) => {
+      const third = 200 + (Number.parseInt(stack.runId.slice(0, 2), 16) % 50) + i; // 10.250.200-250.x: outside 10.96.0.0/14
+      docker('network', 'create', '--label', label, '--subnet', `10.250.${third}.0/24`, '-o', `com.docker.network.bridge.name=nlbi${side}${stack.runId.slice(0, 6)}`, `iso-${side}-${stack.runId}`);
+      docker('run', '-d', '--label', label, '--name', `iso-${side}-${stack.runId}`, '--network', `iso-${side}-${stack.runId}`, ...images[side]);
+      return { name: `iso-${side}-${stack.runId}`, ip: Object.values<any>(inspect('container', `iso-${side}-${stack.runId}`).NetworkSettings.Networks)[0].IPAddress as string };
+    });
     execFileSync('bash', ['-c', 'bash infra/second-engine.sh stop && bash infra/second-engine.sh'], { stdio: 'ignore' });
     const crossings: string[] = [];
     for (const from of labs) {
@@ -89,7 +98,11 @@ describe('isolation and limits on the real engine (3 labs)', () => {
       // Inside the lab, nothing changed.
       expect(await canConnect(from.client, from.serverIp, 80)).toBe(true);
     }
+    if (await canConnect(outside[0].name, outside[1].ip, 80)) crossings.push('bridge outside the pools -> another');
     expect(crossings).toEqual([]);
+    // The probe can succeed: the same server answers on its own network.
+    docker('network', 'connect', `iso-y-${stack.runId}`, outside[0].name);
+    expect(await canConnect(outside[0].name, outside[1].ip, 80)).toBe(true);
   });
 
   it("lab containers cannot reach the host's own services nor other private addresses", async () => {
