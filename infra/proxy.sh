@@ -6,7 +6,8 @@
 #   bash infra/proxy.sh stop <listen-port>
 #   bash infra/proxy.sh install                              (Debian's nginx, when absent)
 #
-# Each instance is an nginx of its own, listening on 127.0.0.1:<listen-port>, with its
+# Each instance is an nginx of its own, listening on 127.0.0.1:<listen-port> (PROXY_ADDRESS=[::]:
+# every IPv4 and IPv6 address of the machine, as a school's proxy does), with its
 # configuration, pid, logs and temporary files in /run/netlabs-proxy-<listen-port>/. The
 # system's nginx and its sites are never touched (nor started).
 set -euo pipefail
@@ -29,6 +30,9 @@ case "${1:-}" in
   start)
     listen="${2:-}"; port_arg "$listen"; shift 2
     [ $# -ge 1 ] || { echo "usage: $0 start <listen-port> <api-port>..." >&2; exit 2; }
+    address="${PROXY_ADDRESS:-127.0.0.1}"
+    [[ "$address" =~ ^(127\.0\.0\.1|0\.0\.0\.0|\[::\])$ ]] || { echo "[proxy] PROXY_ADDRESS must be 127.0.0.1, 0.0.0.0 or [::]" >&2; exit 2; }
+    on="$address:$listen"; [ "$address" != "[::]" ] || on+=" ipv6only=off"
     install_nginx
     dir="/run/netlabs-proxy-$listen"
     mkdir -p "$dir/logs" "$dir/tmp"
@@ -37,7 +41,7 @@ case "${1:-}" in
       port_arg "$api"
       servers+="server 127.0.0.1:$api max_fails=1 fail_timeout=10s; "
     done
-    sed -e "s|@NETLABS_LISTEN@|127.0.0.1:$listen|" -e "s|@NETLABS_API_SERVERS@|$servers|" \
+    sed -e "s|@NETLABS_LISTEN@|$on|" -e "s|@NETLABS_API_SERVERS@|$servers|" \
       infra/proxy/nginx.conf.template >"$dir/netlabs.conf"
     # The main context Debian's /etc/nginx/nginx.conf would give, with every path in $dir.
     cat >"$dir/nginx.conf" <<CONF
@@ -66,7 +70,7 @@ CONF
     fi
     for _ in $(seq 1 40); do running "$dir" && break; sleep 0.1; done
     running "$dir" || { echo "[proxy] nginx did not start, see $dir/logs/error.log" >&2; exit 1; }
-    echo "[proxy] 127.0.0.1:$listen -> API ports $*"
+    echo "[proxy] $address:$listen -> API ports $*"
     ;;
   stop)
     listen="${2:-}"; port_arg "$listen"

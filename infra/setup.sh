@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything NetLabs needs on this machine, each part skipped when already there:
 # node modules, Docker engine, lab images, Postgres, Redis, Chromium (the browser test),
-# nginx (the proxy), Prisma client, migrations.
+# nginx (the proxy), openssh-server (an ssh:// Docker host), Prisma client, migrations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 # The shipped reverse proxy (infra/proxy.sh): Debian's nginx, for the scale-out test.
 bash infra/proxy.sh install
+# Debian's openssh-server (never started as the system's service) for the ssh:// Docker host test.
+bash infra/ssh-host.sh install
 quiet() { "$@" >/tmp/netlabs-setup.log 2>&1 || { cat /tmp/netlabs-setup.log >&2; exit 1; }; }
 quiet bash infra/prisma.sh generate
 for db in netlabs netlabs_test; do

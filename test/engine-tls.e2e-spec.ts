@@ -10,14 +10,17 @@
  * Engine c is stopped at the end (CI runs files one at a time; its data root stays, with the
  * lab images loaded, so the next start is quick).
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerExec } from './support/docker-cli';
+import { hostAddressesSeenFrom, hostReaches, reachedFrom } from './support/fence-probes';
+import { runEntry, stackLogs } from './support/run-entry';
 import { freePort, TestStack } from './support/stack';
 import { TestTerminal } from './support/terminal-client';
 import { waitFor } from './support/wait-for';
@@ -66,17 +69,6 @@ function ping(tls: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<{ statu
   });
 }
 
-/** Runs an entry point of dist/ with an environment, until it exits (start-up refusals). */
-function runEntry(script: string, env: Record<string, string>): { code: number | null; output: string } {
-  const result = spawnSync(process.execPath, [script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: process.env.DATABASE_URL, ADMIN_TOKEN: 'a'.repeat(32), ...env },
-    timeout: 60_000,
-    encoding: 'utf8',
-  });
-  return { code: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
 beforeAll(() => {
   execFileSync('bash', ['infra/engine-certs.sh', caDir, '127.0.0.1', 'localhost'], { cwd: ROOT, stdio: 'pipe' });
   execFileSync('bash', ['infra/engine-certs.sh', otherDir, '127.0.0.1'], { cwd: ROOT, stdio: 'pipe' });
@@ -95,13 +87,16 @@ describe('a Docker host over mutual TLS (engine c)', () => {
   let labDaemon: ChildProcess | undefined;
   const consoleSocket = path.join(work, 'gw-consoles', 'gateway.sock');
   const gatewaySecret = randomBytes(24).toString('hex');
+  /** The worker's metrics, on every address (IPv4 and IPv6), as a school's Prometheus scrapes it. */
+  let metricsPort = 0;
 
   beforeAll(async () => {
     port = await freePort();
+    metricsPort = await freePort();
     execFileSync('bash', ['infra/tls-engine.sh', 'start', caDir, String(port)], { cwd: ROOT, stdio: 'pipe', timeout: 600_000 });
     const engines = { DOCKER_HOSTS: `c=tcp://127.0.0.1:${port}`, DOCKER_CERT_DIR: certDir };
     stack = new TestStack(
-      { ...engines, ALLOCATION_SCOPE: 'shared', STEP_WAIT_MS: '120000', GATEWAY_SECRET: gatewaySecret, GATEWAY_SOCKET: consoleSocket },
+      { ...engines, ALLOCATION_SCOPE: 'shared', STEP_WAIT_MS: '120000', GATEWAY_SECRET: gatewaySecret, GATEWAY_SOCKET: consoleSocket, WORKER_METRICS_PORT: String(metricsPort), WORKER_METRICS_HOST: '::' },
       { GATEWAY_SOCKET: path.join(work, 'gw-api', 'gateway.sock') },
     );
     await stack.start();
@@ -206,6 +201,28 @@ describe('a Docker host over mutual TLS (engine c)', () => {
       await terminal.close();
     }
 
+    // Every address of this machine a lab of engine c can try, IPv4 and IPv6, to the API, the
+    // worker's metrics and engine c's TLS port (127.0.0.1 only): nothing but the lab's own server answers.
+    const values = (await stack.request('GET', `/labs/${lab.id}`)).body.values;
+    const addresses = hostAddressesSeenFrom(values.bridgeGateway, values.bridgeInterface);
+    expect(addresses.map((a) => a.name)).toEqual(['gateway', 'host', 'bridge fe80', 'host IPv6']);
+    const ports = { api: Number(new URL(stack.apiUrl).port), metrics: metricsPort, 'engine c TLS': port };
+    const targets = addresses.flatMap((a) => Object.entries(ports).map(([what, p]) => ({ what: `${what} via ${a.name} ${a.address}:${p}`, address: a.address, port: p })));
+    const closed = [];
+    for (const target of targets.filter((t) => !t.what.startsWith('engine c'))) if (!(await hostReaches(target, values.bridgeInterface))) closed.push(target.what);
+    expect(closed).toEqual([]); // open to this machine itself: only the fence keeps the lab out
+    const onEngineC = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: caDir };
+    const server = ids(C('ps', '-q', '--filter', `label=netlabs.lab=${lab.id}`, '--filter', 'label=netlabs.name=mon-serveur'))[0];
+    const own = { what: 'own server', address: C('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', server).trim(), port: 80 };
+    const consoleId = ids(C('ps', '-q', '--filter', `label=netlabs.lab=${lab.id}`, '--filter', 'label=netlabs.role=console'))[0];
+    const probeContainer = ids(C('ps', '-q', '--filter', `label=netlabs.lab=${lab.id}`, '--filter', 'label=netlabs.name=tls-probe'))[0];
+    for (const container of [consoleId, probeContainer]) {
+      expect(await reachedFrom((cmd, ms) => dockerExec(container, cmd, ms, onEngineC), [own, ...targets]), container).toEqual(['own server']);
+    }
+    // The lab daemon beside engine c has no port (above); its socket is in the console only.
+    expect((await dockerExec(consoleId, ['sh', '-c', 'test -S /run/netlabs/gateway.sock && echo socket'], 10_000, onEngineC)).stdout).toContain('socket');
+    expect((await dockerExec(probeContainer, ['sh', '-c', 'test -e /run/netlabs && echo present || echo absent'], 10_000, onEngineC)).stdout.trim()).toBe('absent');
+
     expect((await stack.request('DELETE', `/classes/${created.id}`)).status).toBe(202);
     const ended = await stack.waitForLabs(created.id, (status) => status === 'destroyed', 120_000);
     expect(ended.labs[0].leaked ?? null).toBeNull();
@@ -220,10 +237,7 @@ describe('a Docker host over mutual TLS (engine c)', () => {
     const keyBody = key.split('\n')[1];
     const health = await fetch(`${stack.apiUrl}/health`).then((r) => r.text());
     expect(health).toContain('"c"');
-    const logs = readdirSync(path.join(ROOT, 'test-artifacts'))
-      .filter((name) => name.endsWith(`-${stack.runId}.log`))
-      .map((name) => readFileSync(path.join(ROOT, 'test-artifacts', name), 'utf8'))
-      .join('\n');
+    const logs = stackLogs(stack.runId);
     expect(logs.length).toBeGreaterThan(0);
     for (const shown of [health, logs]) {
       expect(shown).not.toContain('PRIVATE KEY');

@@ -2,23 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canConnect, docker, dockerExec, engineName, inspect } from './support/docker-cli';
+import { hostAddress, hostAddressesSeenFrom, hostReaches, ipv6Of, listeningPorts, reachedFrom } from './support/fence-probes';
 import { IPV6_SYN_PROBE } from './support/ipv6-probe';
-import { TestStack } from './support/stack';
+import { dockerObjects, freePort, TestStack } from './support/stack';
 
 type Lab = { id: string; token: string; values: Record<string, any>; client: string; server: string; serverIp: string };
-
-/** The first IPv4 address of this machine that is not loopback nor a bridge. */
-function hostAddress(): string {
-  const out = execFileSync('sh', ['-c', "ip -4 -o addr show scope global | grep -v -e docker -e nlb -e chat -e br- | awk '{print $4}' | cut -d/ -f1 | head -n1"]).toString().trim();
-  return out || '127.0.0.1';
-}
-
-/** This machine's IPv6 addresses: the link-local of an interface, or the first global one. */
-function ipv6Of(scope: 'link' | 'global', dev?: string): string | undefined {
-  const args = ['-6', '-o', 'addr', 'show', ...(dev ? ['dev', dev] : []), 'scope', scope];
-  const line = execFileSync('ip', args).toString().split('\n').find((l) => l.trim() && (!!dev || !/docker|nlb|chat|br-|veth/.test(l.split(/\s+/)[1])));
-  return line ? /inet6 ([0-9a-f:]+)\//.exec(line)?.[1] : undefined;
-}
 
 const connect6 = `import socket, sys
 ip, port = sys.argv[1], int(sys.argv[2])
@@ -29,13 +17,20 @@ except OSError as e:
     print('FAILED', e)`;
 
 describe('isolation and limits on the real engine (3 labs)', () => {
-  const stack = new TestStack({ STEP_WAIT_MS: '120000' });
+  let stack: TestStack;
   let labs: Lab[];
   let apiPort: number;
+  /** The worker's metrics and a proxy in front of the API, both on every address (IPv4 and IPv6), as a school runs them. */
+  let metricsPort: number;
+  let proxyPort = 0;
 
   beforeAll(async () => {
+    metricsPort = await freePort();
+    stack = new TestStack({ STEP_WAIT_MS: '120000', WORKER_METRICS_PORT: String(metricsPort), WORKER_METRICS_HOST: '::' });
     await stack.start();
     apiPort = Number(new URL(stack.apiUrl).port);
+    proxyPort = await freePort();
+    execFileSync('bash', ['infra/proxy.sh', 'start', String(proxyPort), String(apiPort)], { env: { ...process.env, PROXY_ADDRESS: '[::]' }, stdio: 'pipe' });
     const created = await stack.createClassAndWait(['i1', 'i2', 'i3'], 'isolation');
     labs = await Promise.all(
       created.labs.map(async (lab) => {
@@ -49,7 +44,10 @@ describe('isolation and limits on the real engine (3 labs)', () => {
     );
   });
 
-  afterAll(() => stack.stop());
+  afterAll(async () => {
+    if (proxyPort) execFileSync('bash', ['infra/proxy.sh', 'stop', String(proxyPort)], { stdio: 'pipe' });
+    await stack?.stop();
+  });
 
   it('every intra-lab probe the TP needs succeeds', async () => {
     for (const lab of labs) {
@@ -124,6 +122,41 @@ describe('isolation and limits on the real engine (3 labs)', () => {
     expect((await dockerExec(lab.client, ['test', '-e', '/var/run/docker.sock'])).code).not.toBe(0);
     // The probe itself works: the same API port answers from the host.
     expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
+  });
+
+  it("lab containers open no connection to any port of this deployment on the host, over IPv4 or IPv6 (API, proxy, worker metrics); the lab daemon is a socket in the console only", async () => {
+    const [lab] = labs;
+    const bridge: string = lab.values.bridgeInterface;
+    // Every TCP port the deployment's processes listen on: the API (its lab daemon is a unix
+    // socket, no port), the worker's metrics, nginx. A port added later is probed here too.
+    const nginxPid = Number(readFileSync(`/run/netlabs-proxy-${proxyPort}/nginx.pid`, 'utf8'));
+    const listening = listeningPorts([stack.apiPid!, stack.workerPid!, nginxPid]);
+    expect([...new Set(listening.map((l) => l.port))].sort()).toEqual([apiPort, metricsPort, proxyPort].sort());
+    expect(listening.every((l) => l.address === '*' || l.address === '[::]'), JSON.stringify(listening)).toBe(true); // every address: only the fence keeps labs out
+    const addresses = hostAddressesSeenFrom(lab.values.bridgeGateway, bridge);
+    expect(addresses.map((a) => a.name)).toEqual(['gateway', 'host', 'bridge fe80', 'host IPv6']);
+    const targets = addresses.flatMap((a) => listening.map((l) => ({ what: `${a.name} ${a.address} port ${l.port}`, address: a.address, port: l.port })));
+    // The probes can succeed: this machine reaches every one of them at those addresses...
+    const closed = [];
+    for (const target of targets) if (!(await hostReaches(target, bridge))) closed.push(target.what);
+    expect(closed).toEqual([]);
+    // ...and from the lab, only the lab's own server answers, from a TP container and from the console.
+    const own = { what: 'own server', address: lab.serverIp, port: 80 };
+    const consoleId = dockerObjects('container', [`label=netlabs.lab=${lab.id}`, 'label=netlabs.role=console'])[0];
+    for (const container of [lab.client, consoleId]) {
+      expect(await reachedFrom((cmd, ms) => dockerExec(container, cmd, ms), [own, ...targets]), container).toEqual(['own server']);
+    }
+    // Over IPv6 the probes above fail before the fence: the lab's eth0 has IPv6 off, and root in the
+    // container cannot turn it on (/proc/sys is read-only). NETLABS6 is tested with raw frames below.
+    for (const container of [lab.client, consoleId]) {
+      const v6 = await dockerExec(container, ['sh', '-c', 'cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6; (echo 0 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6) 2>/dev/null && echo turned-on || echo refused']);
+      expect(v6.stdout.split('\n').slice(0, 2), container).toEqual(['1', 'refused']);
+    }
+    // The lab daemon's socket: mounted in the console only, absent from the TP's containers.
+    expect((await dockerExec(consoleId, ['sh', '-c', 'test -S /run/netlabs/gateway.sock && echo socket'])).stdout).toContain('socket');
+    for (const container of [lab.client, lab.server]) {
+      expect((await dockerExec(container, ['sh', '-c', 'test -e /run/netlabs && echo present || echo absent'])).stdout.trim(), container).toBe('absent');
+    }
   });
 
   it('IPv6: no raw socket in a lab container, no IPv6 connection to the host, and ping still works', async () => {

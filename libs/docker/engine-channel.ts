@@ -11,6 +11,7 @@ import type { Duplex, Readable } from 'node:stream';
 // docker-modem's SSH agent (dockerode's own ssh:// transport): each connection is `docker system dial-stdio` on the engine's machine.
 import sshAgent from 'docker-modem/lib/ssh';
 import type { EngineAccess } from '../config/engine-access';
+import { transportMessage } from './docker-errors';
 import { sshOptions, tlsOptions } from './docker-specs';
 import { DockerLayerError } from './tenant-docker';
 
@@ -99,7 +100,7 @@ export class EngineChannel {
   }
 
   private unreachable(err: Error): DockerLayerError {
-    return new DockerLayerError('unreachable', `Docker host ${this.hostId} does not answer: ${err.message}`);
+    return new DockerLayerError('unreachable', `Docker host ${this.hostId} does not answer: ${transportMessage(err)}`);
   }
 
   /** One request; the reply body is a stream the caller consumes or pipes. */

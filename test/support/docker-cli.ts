@@ -18,10 +18,13 @@ export function inspect<T = any>(kind: 'container' | 'network', name: string): T
   return JSON.parse(execFileSync('docker', [kind, 'inspect', name]).toString())[0] as T;
 }
 
-/** Runs a command in a container through the docker CLI; never throws, never hangs past timeoutMs. */
-export async function dockerExec(container: string, cmd: string[], timeoutMs = 15_000): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs a command in a container through the docker CLI (of another engine with `env`, e.g.
+ * DOCKER_HOST and its TLS variables); never throws, never hangs past timeoutMs.
+ */
+export async function dockerExec(container: string, cmd: string[], timeoutMs = 15_000, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('docker', ['exec', container, ...cmd], { timeout: timeoutMs });
+    const { stdout, stderr } = await run('docker', ['exec', container, ...cmd], { timeout: timeoutMs, env: env ? { ...process.env, ...env } : undefined });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string };
