@@ -15,6 +15,8 @@
  *   each on a stack of its own (warm-bench.ts).
  * - terminal: 50 terminals (`--terminal-sessions N`, `--terminal-rounds R`) typing at once,
  *   echo round trip beside raw TTY execs of the same shell, on a stack of its own (terminal-bench.ts).
+ * - steps: steps 1a-3c, each step's solution run through NetLabs beside the TP's commands with the
+ *   plain docker CLI, one lab at a time (`--steps-rounds N`, default 3), on a stack of its own (steps-bench.ts).
  * - scale: a class of 100 (`--scale-labs N`) on two Docker hosts beside the same class on one,
  *   two API processes behind nginx and two workers each (scale-bench.ts; `--second-engine unix`
  *   for the plain second engine instead of the TLS one).
@@ -30,6 +32,7 @@ import { FloorSubnets, requireLabRoom, TESTS_SUBNET_POOL } from './bench-pools';
 import { benchGateway } from './gateway-bench';
 import { benchProvision } from './provision-bench';
 import { benchScale } from './scale-bench';
+import { benchSteps } from './steps-bench';
 import { summary } from './stats';
 import { benchTeardown } from './teardown-bench';
 import { benchTerminal } from './terminal-bench';
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
   // Warm labs need stacks of their own (a pool size set at start).
   if (wants('warm')) await benchWarm(Number(named.get('warm-students') ?? 30));
   if (wants('terminal')) await benchTerminal(Number(named.get('terminal-sessions') ?? 50), Number(named.get('terminal-rounds') ?? 20));
+  if (wants('steps')) await benchSteps(Number(named.get('steps-rounds') ?? 3));
   if (wants('scale')) await benchScale(Number(named.get('scale-labs') ?? 100), named.get('second-engine') === 'unix' ? 'unix' : 'tls');
 }
 
