@@ -33,7 +33,7 @@ import { benchGateway } from './gateway-bench';
 import { benchProvision } from './provision-bench';
 import { benchScale } from './scale-bench';
 import { benchSteps } from './steps-bench';
-import { summary } from './stats';
+import { percentile, summary } from './stats';
 import { benchTeardown } from './teardown-bench';
 import { benchTerminal } from './terminal-bench';
 import { benchVerify } from './verify-bench';
@@ -88,7 +88,7 @@ async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }:
   const stack = new TestStack({ GATEWAY_SOCKET: socketPath });
   await stack.start();
   try {
-    console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
+    if (wants('cli') || wants('verify')) console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
     if (wants('provision')) {
       await benchProvision(stack, { gatewaySocket: socketPath, runs: Number(process.env.BENCH_PROVISION_RUNS ?? 5), classSize });
     }
@@ -98,6 +98,8 @@ async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }:
       const cliTimes = await provisionWithCli(stack.runId, labs);
       console.log(summary('POST /classes -> lab ready (NetLabs API)', apiTimes!.times));
       console.log(summary('same Docker work, plain docker CLI', cliTimes));
+      const ratio = (p: number) => (percentile(apiTimes!.times, p) / percentile(cliTimes, p)).toFixed(2);
+      console.log(`  NetLabs / CLI: p50 ${ratio(50)}x  p95 ${ratio(95)}x`);
     }
     if (wants('verify')) await benchVerify(stack, verifiers);
     if (wants('gateway')) await benchGateway(stack, socketPath, apiTimes!.labs[0].id, gatewayRounds);
