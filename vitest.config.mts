@@ -12,7 +12,7 @@ export default defineConfig({
         plugins,
         test: {
           name: 'unit',
-          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'chat/**/*.spec.ts', 'infra/**/*.spec.ts'],
+          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'chat/**/*.spec.ts', 'infra/**/*.spec.ts', 'test/bench/**/*.spec.ts'],
           environment: 'node',
         },
       },

@@ -69,6 +69,9 @@ const hostMaxLabs = z.string().transform((raw, ctx): HostMaxLabs => {
   return out;
 });
 
+/** NetLabs' own subnet pool when LAB_SUBNET_POOL is not set (the tests' is 10.98.0.0/15, infra/test.sh). */
+export const DEFAULT_LAB_SUBNET_POOL = '10.96.0.0/15';
+
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR such as 10.96.0.0/14');
 /** Express `trust proxy`: a hop count, or names (loopback, linklocal, uniquelocal), addresses and subnets. */
 const trustProxy = z
@@ -136,7 +139,7 @@ const schema = z.object({
    * NetLabs and a test run on one engine never want the same subnet. infra/isolation.sh
    * fences 10.96.0.0/14, both of them.
    */
-  LAB_SUBNET_POOL: cidr.default('10.96.0.0/15'),
+  LAB_SUBNET_POOL: cidr.default(DEFAULT_LAB_SUBNET_POOL),
   /**
    * `host`: subnets, bridge names and ports are unique per Docker host (hosts are separate
    * machines). `shared`: unique across all hosts, for several engines on one kernel.

@@ -15,6 +15,8 @@
  *   each on a stack of its own (warm-bench.ts).
  * - terminal: 50 terminals (`--terminal-sessions N`, `--terminal-rounds R`) typing at once,
  *   echo round trip beside raw TTY execs of the same shell, on a stack of its own (terminal-bench.ts).
+ * - steps: steps 1a-3c, each step's solution run through NetLabs beside the TP's commands with the
+ *   plain docker CLI, one lab at a time (`--steps-rounds N`, default 3), on a stack of its own (steps-bench.ts).
  * - scale: a class of 100 (`--scale-labs N`) on two Docker hosts beside the same class on one,
  *   two API processes behind nginx and two workers each (scale-bench.ts; `--second-engine unix`
  *   for the plain second engine instead of the TLS one).
@@ -24,11 +26,14 @@ import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { TestStack } from '../support/stack';
+import { FloorSubnets, requireLabRoom, TESTS_SUBNET_POOL } from './bench-pools';
 import { benchGateway } from './gateway-bench';
 import { benchProvision } from './provision-bench';
 import { benchScale } from './scale-bench';
-import { summary } from './stats';
+import { benchSteps } from './steps-bench';
+import { percentile, summary } from './stats';
 import { benchTeardown } from './teardown-bench';
 import { benchTerminal } from './terminal-bench';
 import { benchVerify } from './verify-bench';
@@ -58,24 +63,34 @@ async function main(): Promise<void> {
   process.env.LAB_IMAGE_CONSOLE ??= 'netlabs-local/console:1';
   process.env.LAB_IMAGE_PULL ??= 'false';
   process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/netlabs_test';
-  process.env.LAB_SUBNET_POOL ??= '10.98.0.0/15';
+  // The tests' pools (infra/test.sh): never what a NetLabs running on the same engine uses by default.
+  process.env.LAB_SUBNET_POOL ??= TESTS_SUBNET_POOL;
+  process.env.LAB_PORT_MIN ??= '30000';
+  process.env.LAB_PORT_MAX ??= '32767';
   // Scenarios with stacks of their own only: no shared stack to start.
   if (['provision', 'cli', 'verify', 'gateway', 'teardown'].some(wants)) await withSharedStack({ labs, verifiers, gatewayRounds, named, wants });
   // Warm labs need stacks of their own (a pool size set at start).
   if (wants('warm')) await benchWarm(Number(named.get('warm-students') ?? 30));
   if (wants('terminal')) await benchTerminal(Number(named.get('terminal-sessions') ?? 50), Number(named.get('terminal-rounds') ?? 20));
+  if (wants('steps')) await benchSteps(Number(named.get('steps-rounds') ?? 3));
   if (wants('scale')) await benchScale(Number(named.get('scale-labs') ?? 100), named.get('second-engine') === 'unix' ? 'unix' : 'tls');
 }
 
 async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }: { labs: number; verifiers: number; gatewayRounds: number; named: Map<string, string>; wants: (name: string) => boolean }): Promise<void> {
+  // The most labs the stack holds at once: a provisioning round's class; the cli class (one lab for
+  // the gateway) with the verifiers' class beside it; the teardown's class (after the cli class went).
+  const classSize = Number(process.env.BENCH_CLASS_SIZE ?? 30);
+  const teardownLabs = Number(named.get('teardown-labs') ?? 50);
+  const apiLabs = wants('cli') ? labs : wants('gateway') ? 1 : 0;
+  requireLabRoom(Math.max(wants('provision') ? classSize : 0, apiLabs + (wants('verify') ? verifiers : 0), wants('teardown') ? teardownLabs : 0), 'this run of the shared-stack scenarios');
   const socketDir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   const socketPath = path.join(socketDir, 'gateway.sock');
   const stack = new TestStack({ GATEWAY_SOCKET: socketPath });
   await stack.start();
   try {
-    console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
+    if (wants('cli') || wants('verify')) console.log(`NetLabs benchmark: ${labs} labs, ${verifiers} concurrent verifiers (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
     if (wants('provision')) {
-      await benchProvision(stack, { gatewaySocket: socketPath, runs: Number(process.env.BENCH_PROVISION_RUNS ?? 5), classSize: Number(process.env.BENCH_CLASS_SIZE ?? 30) });
+      await benchProvision(stack, { gatewaySocket: socketPath, runs: Number(process.env.BENCH_PROVISION_RUNS ?? 5), classSize });
     }
     let apiTimes: Awaited<ReturnType<typeof provisionThroughApi>> | undefined;
     if (wants('cli') || wants('gateway')) apiTimes = await provisionThroughApi(stack, wants('cli') ? labs : 1);
@@ -83,6 +98,8 @@ async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }:
       const cliTimes = await provisionWithCli(stack.runId, labs);
       console.log(summary('POST /classes -> lab ready (NetLabs API)', apiTimes!.times));
       console.log(summary('same Docker work, plain docker CLI', cliTimes));
+      const ratio = (p: number) => (percentile(apiTimes!.times, p) / percentile(cliTimes, p)).toFixed(2);
+      console.log(`  NetLabs / CLI: p50 ${ratio(50)}x  p95 ${ratio(95)}x`);
     }
     if (wants('verify')) await benchVerify(stack, verifiers);
     if (wants('gateway')) await benchGateway(stack, socketPath, apiTimes!.labs[0].id, gatewayRounds);
@@ -90,7 +107,7 @@ async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }:
       await stack.request('DELETE', `/classes/${apiTimes.classId}`);
       await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
     }
-    if (wants('teardown')) await benchTeardown(stack, Number(named.get('teardown-labs') ?? 50));
+    if (wants('teardown')) await benchTeardown(stack, teardownLabs);
   } finally {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });
@@ -118,19 +135,22 @@ async function provisionThroughApi(stack: TestStack, n: number) {
   return { classId: created.body.id as string, times: [...readyAt.values()], labs: created.body.labs as { id: string; token: string }[] };
 }
 
-/** The Docker work of provisioning, with the CLI, PROVISION_CONCURRENCY at a time. */
+/** The Docker work of provisioning, with the CLI, PROVISION_CONCURRENCY at a time (subnets out of BENCH_FLOOR_POOL). */
 async function provisionWithCli(runId: string, n: number): Promise<number[]> {
   const concurrency = Number(process.env.PROVISION_CONCURRENCY ?? 8);
+  const subnets = await FloorSubnets.open(new Docker({ socketPath: '/var/run/docker.sock' }), n, 'the CLI floor');
   const started = Date.now();
   const times: number[] = [];
   let next = 0;
   const names: string[] = [];
   async function one(i: number) {
     const name = `nlbench-${runId}-${i}`;
-    names.push(name);
     await Promise.all([
-      run('docker', ['network', 'create', '--driver', 'bridge', '--subnet', `10.251.${i % 256}.0/24`, '--gateway', `10.251.${i % 256}.1`,
-        '-o', `com.docker.network.bridge.name=nlbb${runId.slice(0, 4)}${i}`, '--label', `netlabs.test=${runId}`, '--label', `netlabs.lab=bench-${i}`, name]),
+      subnets.create(async ({ subnet, gateway }) => {
+        await run('docker', ['network', 'create', '--driver', 'bridge', '--subnet', subnet, '--gateway', gateway,
+          '-o', `com.docker.network.bridge.name=nlbb${runId.slice(0, 4)}${i}`, '--label', `netlabs.test=${runId}`, '--label', `netlabs.lab=bench-${i}`, name]);
+        names.push(name);
+      }),
       run('docker', ['image', 'inspect', process.env.LAB_IMAGE_HTTPD!]),
       run('docker', ['image', 'inspect', process.env.LAB_IMAGE_UBUNTU!]),
     ]);

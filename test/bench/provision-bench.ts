@@ -15,13 +15,13 @@
  */
 import Docker from 'dockerode';
 import { consoleSpec } from '../../apps/worker/provisioning/lab-console.service';
-import { bridgeInterfaceName, firstHost } from '../../libs/allocation/lab-resources';
-import { SubnetPool } from '../../libs/allocation/address-pool';
+import { bridgeInterfaceName } from '../../libs/allocation/lab-resources';
 import { loadConfig } from '../../libs/config/app-config';
 import { consoleCreateOptions, networkCreateOptions } from '../../libs/docker/docker-specs';
 import { DEFAULT_NETWORK, type LabScope } from '../../libs/docker/tenant-docker';
 import type { LabValues } from '../../libs/labs/lab-values';
 import type { TestStack } from '../support/stack';
+import { FloorSubnets } from './bench-pools';
 import { percentile, summary } from './stats';
 
 export interface ProvisionBenchOptions {
@@ -42,7 +42,7 @@ export async function benchProvision(stack: TestStack, options: ProvisionBenchOp
   const classSize = options.classSize ?? 30;
   const classRuns = options.classRuns ?? 2;
   const concurrency = Number(process.env.PROVISION_CONCURRENCY ?? 8);
-  const floor = await Floor.create(stack, options.gatewaySocket);
+  const floor = await Floor.create(stack, options.gatewaySocket, classSize);
   const one = { api: [] as number[], floor: [] as number[] };
   const many = { api: [] as number[], floor: [] as number[] };
   try {
@@ -107,10 +107,11 @@ class Floor {
     private readonly docker: Docker,
     private readonly stack: TestStack,
     private readonly config: ReturnType<typeof loadConfig>,
-    private readonly subnets: string[],
+    private readonly subnets: FloorSubnets,
   ) {}
 
-  static async create(stack: TestStack, gatewaySocket: string): Promise<Floor> {
+  /** `most`: the labs a round makes at once (their networks are all there at its end). */
+  static async create(stack: TestStack, gatewaySocket: string, most: number): Promise<Floor> {
     const docker = new Docker({ socketPath: '/var/run/docker.sock' });
     // The stack's own settings: same limits, console mount and test label (swept by
     // stack.stop), but a deployment of its own, or the stack's reconciler would remove
@@ -122,40 +123,38 @@ class Floor {
       LAB_LABELS: `netlabs.test=${stack.runId}`,
       DEPLOYMENT_ID: `floor-${stack.runId}`,
     });
-    // Subnets of their own (BENCH_FLOOR_POOL, default 10.251.0.0/16) that no network on the engine holds.
-    const pool = new SubnetPool(process.env.BENCH_FLOOR_POOL ?? '10.251.0.0/16');
-    const used = new Set((await docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet)));
-    const subnets = Array.from({ length: pool.size }, (_, i) => pool.subnet(i)).filter((s) => !used.has(s));
-    return new Floor(docker, stack, config, subnets);
+    // Subnets of their own (BENCH_FLOOR_POOL) that no network on the engine overlaps.
+    return new Floor(docker, stack, config, await FloorSubnets.open(docker, most, 'the provisioning floor'));
   }
 
   /** Provisions n labs' objects, `concurrency` at a time; returns the ms until all are there, then removes them (untimed). */
   async labs(n: number, concurrency: number): Promise<number> {
-    if (this.subnets.length < n) throw new Error(`floor: only ${this.subnets.length} free subnets in BENCH_FLOOR_POOL`);
     const made: { network: string; container?: string }[] = [];
     const started = performance.now();
     let index = 0;
     const one = async () => {
       const i = this.next++;
-      const subnet = this.subnets[i % this.subnets.length];
       const scope: LabScope = {
         labId: `floor-${this.stack.runId}-${i}`,
         classId: `floor-${this.stack.runId}`,
         prefix: `nf-${this.stack.runId.slice(0, 4)}${i.toString(36)}`,
         labels: { ...this.config.LAB_LABELS, 'netlabs.deployment': this.config.DEPLOYMENT_ID },
       };
-      const values: LabValues = {
-        bridgeSubnet: subnet,
-        bridgeGateway: firstHost(subnet),
-        bridgeInterface: `nf${bridgeInterfaceName(subnet).slice(3)}`,
-        chatSubnet: subnet,
-        chatInterface: 'unused',
-        httpdPort: this.config.LAB_PORT_MIN,
-        publicHost: this.config.LAB_PUBLIC_HOST,
-      };
-      const network = await this.docker.createNetwork(
-        networkCreateOptions(scope, { name: DEFAULT_NETWORK, subnet, gateway: values.bridgeGateway, bridgeName: values.bridgeInterface }),
-      );
+      const { network, values } = await this.subnets.create(async ({ subnet, gateway }) => {
+        const values: LabValues = {
+          bridgeSubnet: subnet,
+          bridgeGateway: gateway,
+          bridgeInterface: `nf${bridgeInterfaceName(subnet).slice(3)}`,
+          chatSubnet: subnet,
+          chatInterface: 'unused',
+          httpdPort: this.config.LAB_PORT_MIN,
+          publicHost: this.config.LAB_PUBLIC_HOST,
+        };
+        const network = await this.docker.createNetwork(
+          networkCreateOptions(scope, { name: DEFAULT_NETWORK, subnet, gateway, bridgeName: values.bridgeInterface }),
+        );
+        return { network, values };
+      });
       const entry: { network: string; container?: string } = { network: network.id };
       made.push(entry);
       const limits = {

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScaleStack } from '../support/scale-stack';
 import { freePort } from '../support/stack';
+import { requireLabRoom } from './bench-pools';
 import { percentile, summary } from './stats';
 
 interface SecondEngine {
@@ -86,6 +87,8 @@ async function oneClass(stack: ScaleStack, n: number, round: number): Promise<{ 
 
 export async function benchScale(labs = 100, secondEngine: 'tls' | 'unix' = 'tls'): Promise<void> {
   const runs = Number(process.env.BENCH_SCALE_RUNS ?? 2);
+  // One class at a time; ALLOCATION_SCOPE=shared: subnets and ports unique across both engines.
+  requireLabRoom(labs, 'the scale scenario');
   const second = secondEngine === 'tls' ? await tlsEngine() : unixEngine();
   const common = { ALLOCATION_SCOPE: 'shared', HOST_MAX_LABS: String(labs), ...second.env };
   const oneHost = new ScaleStack({ env: { ...common, DOCKER_HOSTS: 'local=unix:///var/run/docker.sock' } });

@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { Pool } from 'pg';
 import type { TestStack } from '../support/stack';
+import { FloorSubnets } from './bench-pools';
 import { runStep } from './run-step';
 import { percentile, summary } from './stats';
 
@@ -46,6 +47,8 @@ export async function benchTeardown(stack: TestStack, labs: number, steps = ['2c
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
   const floor: FloorLab[] = [];
+  // Two networks a lab (its bridge and the chat of 3b), copied at once before the floor's timed removal.
+  const subnets = await FloorSubnets.open(docker, labs * 2, `the teardown floor (${labs} labs, 2 networks each)`);
   try {
     console.log(`teardown bench: ${labs} labs, steps ${steps.join(' ')} run on each (setup, not timed)`);
     const created = await stack.request('POST', '/classes', {
@@ -69,6 +72,7 @@ export async function benchTeardown(stack: TestStack, labs: number, steps = ['2c
 
     // The floor's copies of every lab's objects (not timed).
     let objects = { containers: 0, networks: 0 };
+    let bridges = 0;
     floor.push(...labIds.map(() => ({ containers: [], networks: [] })));
     await eachLimit(labIds, 6, async (labId, i) => {
       const containers = await docker.listContainers({ all: true, filters: { label: [`netlabs.lab=${labId}`] } });
@@ -76,17 +80,18 @@ export async function benchTeardown(stack: TestStack, labs: number, steps = ['2c
       objects = { containers: objects.containers + containers.length, networks: objects.networks + networks.length };
       const copy = floor[i];
       const netCopy = new Map<string, string>();
-      for (const [k, n] of networks.entries()) {
+      for (const n of networks) {
         const name = `nlbench-${stack.runId}-${i}-${n.Labels?.['netlabs.name'] ?? n.Id.slice(0, 6)}`;
-        // Subnets out of 10.252.0.0/16, away from every pool NetLabs or the tests use.
-        const third = i * 4 + k;
-        await docker.createNetwork({
-          Name: name,
-          Driver: 'bridge',
-          IPAM: { Config: [{ Subnet: `10.252.${third}.0/24`, Gateway: `10.252.${third}.1` }] },
-          Options: { 'com.docker.network.bridge.name': `nlbt${stack.runId.slice(0, 4)}${third}` },
-          Labels: { 'netlabs.test': stack.runId },
-        });
+        // Subnets out of BENCH_FLOOR_POOL, away from every pool NetLabs or the tests use.
+        await subnets.create(({ subnet, gateway }) =>
+          docker.createNetwork({
+            Name: name,
+            Driver: 'bridge',
+            IPAM: { Config: [{ Subnet: subnet, Gateway: gateway }] },
+            Options: { 'com.docker.network.bridge.name': `nlbt${stack.runId.slice(0, 4)}${bridges++}` },
+            Labels: { 'netlabs.test': stack.runId },
+          }),
+        );
         netCopy.set(n.Name, name);
         copy.networks.push(name);
       }

@@ -18,6 +18,7 @@ import { TERMINAL_CMD } from '../../libs/docker/docker-exec';
 import { TestStack } from '../support/stack';
 import { listenerRssKb, TestTerminal } from '../support/terminal-client';
 import { waitFor } from '../support/wait-for';
+import { requireLabRoom } from './bench-pools';
 import { runStep } from './run-step';
 import { percentile, summary } from './stats';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
 
 /** The terminal scenario on a stack of its own (5 terminals a lab allowed). */
 export async function benchTerminal(sessions = 50, rounds = 20): Promise<void> {
+  requireLabRoom(Math.ceil(sessions / PER_LAB), 'the terminal scenario');
   const stack = new TestStack({ TERMINAL_MAX_PER_LAB: String(PER_LAB) });
   await stack.start();
   const terminals: TestTerminal[] = [];

@@ -1,6 +1,6 @@
 /**
  * Warm labs (issue 12): POST /classes for N students (30 by default) -> each lab ready,
- * claimed from a full warm pool (WARM_LABS_PER_HOST = max(30, N)), beside the same class
+ * claimed from a full warm pool (WARM_LABS_PER_HOST = N), beside the same class
  * provisioned cold by a stack with no pool, in the same run (cold first, so the pool's
  * refill never competes with it). A lab counts as ready when the first answer that
  * shows it `ready` arrives: the POST's own answer for a warm lab, else GET /classes/:id
@@ -11,13 +11,16 @@
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import { TestStack } from '../support/stack';
+import { requireLabRoom } from './bench-pools';
 import { waitFor } from '../support/wait-for';
 import { cpuMs, percentile, summary } from './stats';
 
 type ClassRun = { classId: string; times: number[]; warm: number; apiCpuMs: number };
 
 export async function benchWarm(students = 30): Promise<void> {
-  const poolSize = Math.max(30, students);
+  const poolSize = students;
+  // The claimed class beside the pool refilling behind it.
+  requireLabRoom(poolSize + students, 'the warm scenario');
   console.log(`Warm labs: class of ${students}, pool of ${poolSize} per host (PROVISION_CONCURRENCY=${process.env.PROVISION_CONCURRENCY ?? 8})`);
 
   const cold = await withStack({ WARM_LABS_PER_HOST: '0' }, (stack) => timeClass(stack, students, 'cold'));
