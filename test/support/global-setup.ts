@@ -7,6 +7,9 @@ import { Pool } from 'pg';
  * when something is missing.
  */
 export default async function globalSetup(): Promise<void> {
+  // Both e2e projects (vitest.config.mts) name this file: the first one runs it, once per vitest run.
+  if (process.env.NETLABS_E2E_GLOBAL_SETUP === '1') return;
+  process.env.NETLABS_E2E_GLOBAL_SETUP = '1';
   try {
     execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 10_000 });
   } catch {
