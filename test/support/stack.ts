@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -116,6 +116,13 @@ export class TestStack {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** The lines of every API process's log (test-artifacts/api*-<runId>.log) that contain `fragment`. */
+  apiLogLines(fragment: string): string[] {
+    const dir = path.join(ROOT, 'test-artifacts');
+    const logs = readdirSync(dir).filter((name) => new RegExp(`^api\\d*-${this.runId}\\.log$`).test(name));
+    return logs.flatMap((name) => readFileSync(path.join(dir, name), 'utf8').split('\n')).filter((line) => line.includes(fragment));
   }
 
   /** Kills the worker the hard way (no graceful shutdown), as a crash would. */

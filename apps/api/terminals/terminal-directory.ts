@@ -17,9 +17,10 @@ const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + ma
 const KEEP = `local function keep(key, ms) if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end end`;
 
 /**
- * A new session if the lab has a free slot. KEYS: lab set, session. ARGV: max, id, ticket
+ * A new session if the lab has a free slot. KEYS: lab set, session, leases. ARGV: max, id, ticket
  * ms, lease ms, then the session's fields. The lab set scores each session with the end of
  * its lease: expired ones are dropped before counting, so a dead process frees its slots.
+ * The leases set (every session of the deployment, same scores) keeps them until reaped.
  * Returns -1 (created) or the number of live sessions (full).
  */
 const RESERVE = `${NOW} ${KEEP}
@@ -28,13 +29,14 @@ local live = redis.call('ZCARD', KEYS[1])
 if live >= tonumber(ARGV[1]) then return live end
 local untilMs = now + tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], untilMs + 1000, ARGV[2])
+redis.call('ZADD', KEYS[3], untilMs + 1000, ARGV[2])
 keep(KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]))
 redis.call('HSET', KEYS[2], 'ticketUntil', untilMs, unpack(ARGV, 5))
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[4]))
 return -1`;
 
 /**
- * A new ticket for a session. KEYS: session, lab set. ARGV: lab id, ticket hash, ticket
+ * A new ticket for a session. KEYS: session, lab set, leases. ARGV: lab id, ticket hash, ticket
  * ms, lease ms, process key prefix, session id. Returns {outcome, state, container}.
  */
 const ISSUE = `${NOW} ${KEEP}
@@ -45,6 +47,7 @@ local untilMs = now + tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'ticket', ARGV[2], 'ticketUntil', untilMs)
 if f[2] == '' then
   redis.call('ZADD', KEYS[2], untilMs + 1000, ARGV[6])
+  redis.call('ZADD', KEYS[3], untilMs + 1000, ARGV[6])
   keep(KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[4]))
   keep(KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]))
 end
@@ -52,7 +55,7 @@ return {'ok', f[3], f[4]}`;
 
 /**
  * The upgrade: checks and burns the ticket, and makes this process the owner of a session
- * nobody owns yet. KEYS: session, lab set, this process's key. ARGV: ticket hash, this
+ * nobody owns yet. KEYS: session, lab set, this process's key, leases. ARGV: ticket hash, this
  * process's id, process key prefix, lease ms, record ms, session id. The ticket is not
  * burnt unless this process may take the session. (Hashes are compared, never tickets: a
  * timing difference tells nothing about a ticket.)
@@ -70,11 +73,12 @@ redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
 redis.call('HSET', KEYS[1], 'owner', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[6])
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[4]), ARGV[6])
 keep(KEYS[2], tonumber(ARGV[5]))
 return 'claimed'`;
 
 /**
- * A session created here and never opened, once its ticket ran out. KEYS: session, lab set.
+ * A session created here and never opened, once its ticket ran out. KEYS: session, lab set, leases.
  * ARGV: session id. Returns -1 (opened or gone: nothing to do), 0 (dropped now), or the ms
  * left on a newer ticket.
  */
@@ -85,12 +89,13 @@ local left = tonumber(f[2] or '0') - now
 if left > 0 then return left end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 0`;
 
 /**
- * Ending a session from any process. KEYS: session, lab set. ARGV: lab id, session id,
+ * Ending a session from any process. KEYS: session, lab set, leases. ARGV: lab id, session id,
  * process key prefix. A session nobody owns yet is dropped here; one whose owner died
- * stops counting. Returns {outcome, owner}.
+ * stops counting (the reaper ends its shell). Returns {outcome, owner}.
  */
 const END = `
 local f = redis.call('HMGET', KEYS[1], 'labId', 'owner')
@@ -98,6 +103,7 @@ if not f[1] or f[1] ~= ARGV[1] then return {'missing'} end
 if f[2] == '' then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], ARGV[2])
+  redis.call('ZREM', KEYS[3], ARGV[2])
   return {'ended'}
 end
 if redis.call('EXISTS', ARGV[3] .. f[2]) == 0 then
@@ -107,16 +113,17 @@ end
 return {'owner', f[2]}`;
 
 /**
- * The owner renews its lease and its sessions'. KEYS: this process's key, then per session
- * its record and its lab set. ARGV: lease ms, record ms, then the session ids.
+ * The owner renews its lease and its sessions'. KEYS: this process's key, leases, then per
+ * session its record and its lab set. ARGV: lease ms, record ms, then the session ids.
  */
 const HEARTBEAT = `${NOW} ${KEEP}
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 for i = 3, #ARGV do
-  local record, lab = KEYS[(i - 3) * 2 + 2], KEYS[(i - 3) * 2 + 3]
+  local record, lab = KEYS[(i - 3) * 2 + 3], KEYS[(i - 3) * 2 + 4]
   if redis.call('EXISTS', record) == 1 then
     redis.call('PEXPIRE', record, ARGV[2])
     redis.call('ZADD', lab, now + tonumber(ARGV[1]), ARGV[i])
+    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), ARGV[i])
     keep(lab, tonumber(ARGV[2]))
   end
 end
@@ -137,14 +144,55 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
 end
 return out`;
 
+/**
+ * Sessions nobody holds any more, each taken by one caller only. KEYS: leases. ARGV: key
+ * prefix, hold ms, then session ids (none: the first 100 whose lease ran out). A session is
+ * dead when its lease ran out and it is `unopened` (no owner, ticket expired: dropped now),
+ * `dead` (its owner's process key is gone: the record stays until it expires, so a reconnect
+ * is told why) or `gone` (its record expired too). The caller takes it by moving its lease
+ * `hold` ms ahead: if the caller dies before reaped(), another takes it then. Returns flat
+ * {id, kind, labId, container} (labId and container empty when gone).
+ */
+const REAP = `${NOW}
+local p, hold = ARGV[1], tonumber(ARGV[2])
+local ids = {}
+for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+if #ids == 0 then ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100) end
+local out = {}
+for _, id in ipairs(ids) do
+  local score = tonumber(redis.call('ZSCORE', KEYS[1], id) or '')
+  if score and score <= now then
+    local key = p .. 's:' .. id
+    local f = redis.call('HMGET', key, 'labId', 'owner', 'ticketUntil', 'container')
+    local kind = nil
+    if not f[1] then
+      kind = 'gone'
+    elseif f[2] == '' then
+      if tonumber(f[3] or '0') < now then
+        kind = 'unopened'
+        redis.call('DEL', key)
+      end
+    elseif redis.call('EXISTS', p .. 'proc:' .. f[2]) == 0 then
+      kind = 'dead'
+    end
+    if kind then
+      if f[1] then redis.call('ZREM', p .. 'lab:' .. f[1], id) end
+      redis.call('ZADD', KEYS[1], now + hold, id)
+      table.insert(out, id) table.insert(out, kind) table.insert(out, f[1] or '') table.insert(out, f[4] or '')
+    end
+  end
+end
+return out`;
+
 type Scripts = {
-  reserveTerminal(lab: string, session: string, ...args: (string | number)[]): Promise<number>;
-  issueTicket(session: string, lab: string, ...args: (string | number)[]): Promise<string[]>;
-  claimTerminal(session: string, lab: string, proc: string, ...args: (string | number)[]): Promise<string>;
-  expirePending(session: string, lab: string, id: string): Promise<number>;
-  endTerminal(session: string, lab: string, ...args: string[]): Promise<string[]>;
+  reserveTerminal(lab: string, session: string, leases: string, ...args: (string | number)[]): Promise<number>;
+  issueTicket(session: string, lab: string, leases: string, ...args: (string | number)[]): Promise<string[]>;
+  claimTerminal(session: string, lab: string, proc: string, leases: string, ...args: (string | number)[]): Promise<string>;
+  expirePending(session: string, lab: string, leases: string, id: string): Promise<number>;
+  endTerminal(session: string, lab: string, leases: string, ...args: string[]): Promise<string[]>;
   heartbeat(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
   listTerminals(lab: string, prefix: string): Promise<string[]>;
+  reapTerminals(leases: string, ...args: (string | number)[]): Promise<string[]>;
 };
 
 export type SharedState = 'pending' | 'attached' | 'detached';
@@ -165,6 +213,14 @@ export type IssueOutcome = { kind: 'ok'; state: SharedState; container: string; 
 /** claimed: this process now owns it (first upgrade); mine: it already did; elsewhere: another live process does. */
 export type ClaimOutcome = 'claimed' | 'mine' | 'missing' | 'bad-ticket' | 'elsewhere' | 'owner-gone';
 export type EndOutcome = { kind: 'ended' } | { kind: 'missing' } | { kind: 'owner-gone' } | { kind: 'owner'; owner: string };
+/** A session nobody holds any more, taken by this caller to end it (REAP above). */
+export interface DeadSession {
+  id: string;
+  kind: 'unopened' | 'dead' | 'gone';
+  /** null when its record expired (`gone`): the database has them. */
+  labId: string | null;
+  container: string | null;
+}
 
 /** Redis did not answer: the caller answers 503 (terminals cannot be shared without it). */
 export class DirectoryUnavailable extends Error {}
@@ -197,13 +253,14 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     this.prefix = `${config.QUEUE_PREFIX}:terminals:`;
     const options: RedisOptions = { ...(redisConnection(config.REDIS_URL) as RedisOptions), maxRetriesPerRequest: 1, enableOfflineQueue: false };
     const redis = new Redis(options);
-    redis.defineCommand('reserveTerminal', { numberOfKeys: 2, lua: RESERVE });
-    redis.defineCommand('issueTicket', { numberOfKeys: 2, lua: ISSUE });
-    redis.defineCommand('claimTerminal', { numberOfKeys: 3, lua: CLAIM });
-    redis.defineCommand('expirePending', { numberOfKeys: 2, lua: EXPIRE_PENDING });
-    redis.defineCommand('endTerminal', { numberOfKeys: 2, lua: END });
+    redis.defineCommand('reserveTerminal', { numberOfKeys: 3, lua: RESERVE });
+    redis.defineCommand('issueTicket', { numberOfKeys: 3, lua: ISSUE });
+    redis.defineCommand('claimTerminal', { numberOfKeys: 4, lua: CLAIM });
+    redis.defineCommand('expirePending', { numberOfKeys: 3, lua: EXPIRE_PENDING });
+    redis.defineCommand('endTerminal', { numberOfKeys: 3, lua: END });
     redis.defineCommand('heartbeat', { lua: HEARTBEAT });
     redis.defineCommand('listTerminals', { numberOfKeys: 1, lua: LIST });
+    redis.defineCommand('reapTerminals', { numberOfKeys: 1, lua: REAP });
     redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
     this.redis = redis as Redis & Scripts;
   }
@@ -241,7 +298,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     const ttl = this.config.TERMINAL_TICKET_TTL_MS;
     const fields = { labId: input.labId, container: input.container, actor: input.actor, owner: '', state: 'pending', startedAt: new Date().toISOString(), ticket: ticketHash };
     const live = await this.call(() =>
-      this.redis.reserveTerminal(this.labKey(input.labId), this.sessionKey(input.id), max, input.id, ttl, this.config.TERMINAL_LEASE_MS, ...Object.entries(fields).flat()),
+      this.redis.reserveTerminal(this.labKey(input.labId), this.sessionKey(input.id), this.leasesKey(), max, input.id, ttl, this.config.TERMINAL_LEASE_MS, ...Object.entries(fields).flat()),
     );
     return live >= 0 ? { live } : { expiresAt: new Date(Date.now() + ttl) };
   }
@@ -256,7 +313,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
   async issueTicket(labId: string, id: string, ticketHash: string): Promise<IssueOutcome> {
     const ttl = this.config.TERMINAL_TICKET_TTL_MS;
     const [kind, state, container] = await this.call(() =>
-      this.redis.issueTicket(this.sessionKey(id), this.labKey(labId), labId, ticketHash, ttl, this.config.TERMINAL_LEASE_MS, this.procKey(''), id),
+      this.redis.issueTicket(this.sessionKey(id), this.labKey(labId), this.leasesKey(), labId, ticketHash, ttl, this.config.TERMINAL_LEASE_MS, this.procKey(''), id),
     );
     if (kind === 'ok') return { kind, state: state as SharedState, container, expiresAt: new Date(Date.now() + ttl) };
     return { kind: kind as 'missing' | 'owner-gone' };
@@ -270,6 +327,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
         this.sessionKey(record.id),
         this.labKey(record.labId),
         this.procKey(this.processId),
+        this.leasesKey(),
         ticketHash,
         this.processId,
         this.procKey(''),
@@ -282,12 +340,12 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
 
   /** After a ticket's time: drops a session nobody opened. 0: dropped; >0: ms left on a newer ticket; -1: opened or gone. */
   expirePending(labId: string, id: string): Promise<number> {
-    return this.call(() => this.redis.expirePending(this.sessionKey(id), this.labKey(labId), id));
+    return this.call(() => this.redis.expirePending(this.sessionKey(id), this.labKey(labId), this.leasesKey(), id));
   }
 
   /** Ends what can be ended here; names the owner when another live process holds the shell. */
   async end(labId: string, id: string): Promise<EndOutcome> {
-    const [kind, owner] = await this.call(() => this.redis.endTerminal(this.sessionKey(id), this.labKey(labId), labId, id, this.procKey('')));
+    const [kind, owner] = await this.call(() => this.redis.endTerminal(this.sessionKey(id), this.labKey(labId), this.leasesKey(), labId, id, this.procKey('')));
     return kind === 'owner' ? { kind, owner } : { kind: kind as 'ended' | 'missing' | 'owner-gone' };
   }
 
@@ -298,7 +356,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
 
   /** The owner ended the session: it stops counting and cannot be reconnected. */
   async remove(labId: string, id: string): Promise<void> {
-    await this.call(() => this.redis.multi().del(this.sessionKey(id)).zrem(this.labKey(labId), id).exec());
+    await this.call(() => this.redis.multi().del(this.sessionKey(id)).zrem(this.labKey(labId), id).zrem(this.leasesKey(), id).exec());
   }
 
   /** The lab's live sessions, every process's. */
@@ -309,10 +367,29 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     return out;
   }
 
+  /**
+   * Takes sessions nobody holds any more (their owner died, or their creator before anyone
+   * opened them), `ids` or else any whose lease ran out; each goes to one caller only, which
+   * ends it and then calls reaped(). One it does not finish is taken again after `holdMs`.
+   */
+  async takeDead(holdMs: number, ids: string[] = []): Promise<DeadSession[]> {
+    const flat = await this.call(() => this.redis.reapTerminals(this.leasesKey(), this.prefix, holdMs, ...ids));
+    const out: DeadSession[] = [];
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      out.push({ id: flat[i], kind: flat[i + 1] as DeadSession['kind'], labId: flat[i + 2] || null, container: flat[i + 3] || null });
+    }
+    return out;
+  }
+
+  /** A dead session taken by takeDead() is ended: nobody takes it again. */
+  async reaped(id: string): Promise<void> {
+    await this.call(() => this.redis.zrem(this.leasesKey(), id));
+  }
+
   /** Renews this process's lease and its sessions' (exported for tests). */
   async heartbeat(): Promise<void> {
     const sessions = this.registry.all().filter((s) => s.state !== 'ended');
-    const keys = [this.procKey(this.processId), ...sessions.flatMap((s) => [this.sessionKey(s.id), this.labKey(s.info.labId)])];
+    const keys = [this.procKey(this.processId), this.leasesKey(), ...sessions.flatMap((s) => [this.sessionKey(s.id), this.labKey(s.info.labId)])];
     try {
       await this.redis.heartbeat(keys.length, ...keys, this.config.TERMINAL_LEASE_MS, this.recordMs(), ...sessions.map((s) => s.id));
     } catch (error) {
@@ -340,6 +417,11 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
 
   private labKey(labId: string): string {
     return `${this.prefix}lab:${labId}`;
+  }
+
+  /** Every session of the deployment, scored with the end of its lease (the reaper's list). */
+  private leasesKey(): string {
+    return `${this.prefix}leases`;
   }
 
   private procKey(processId: string): string {
