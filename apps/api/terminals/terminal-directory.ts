@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { redisConnection } from '../../../libs/queue/redis-connection';
+import { rarely, redisClient } from '../../../libs/queue/redis-connection';
 import { TerminalRegistry } from './terminal.registry';
-
-/** How often a Redis that does not answer the heartbeat is reported in the log, at most. */
-const WARN_EVERY_MS = 60_000;
 
 /**
  * Every script reads the clock of Redis (TIME), never the caller's: API processes on
@@ -244,15 +241,15 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: Redis & Scripts;
   private readonly prefix: string;
   private heartbeatTimer?: NodeJS.Timeout;
-  private lastWarning = 0;
+  /** Redis away: said once a minute at most. */
+  private readonly warn = rarely(this.logger);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: TerminalRegistry,
   ) {
     this.prefix = `${config.QUEUE_PREFIX}:terminals:`;
-    const options: RedisOptions = { ...(redisConnection(config.REDIS_URL) as RedisOptions), maxRetriesPerRequest: 1, enableOfflineQueue: false };
-    const redis = new Redis(options);
+    const redis = redisClient(config.REDIS_URL, 'fail-fast', this.warn);
     redis.defineCommand('reserveTerminal', { numberOfKeys: 3, lua: RESERVE });
     redis.defineCommand('issueTicket', { numberOfKeys: 3, lua: ISSUE });
     redis.defineCommand('claimTerminal', { numberOfKeys: 4, lua: CLAIM });
@@ -261,7 +258,6 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     redis.defineCommand('heartbeat', { lua: HEARTBEAT });
     redis.defineCommand('listTerminals', { numberOfKeys: 1, lua: LIST });
     redis.defineCommand('reapTerminals', { numberOfKeys: 1, lua: REAP });
-    redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
     this.redis = redis as Redis & Scripts;
   }
 
@@ -426,11 +422,5 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
 
   private procKey(processId: string): string {
     return `${this.prefix}proc:${processId}`;
-  }
-
-  private warn(message: string): void {
-    if (Date.now() - this.lastWarning < WARN_EVERY_MS) return;
-    this.lastWarning = Date.now();
-    this.logger.warn(message);
   }
 }
