@@ -14,7 +14,7 @@ function repoRoot(): string {
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
 }
-const ROOT = repoRoot();
+export const ROOT = repoRoot();
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -101,8 +101,7 @@ export class TestStack {
   async startAnotherApi(changes: Record<string, string> = {}): Promise<string> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, ...this.apiOverrides, ...changes, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.pipeLog(child, `api${this.moreApis.size + 2}`);
+    const child = spawnLogged('dist/apps/api/main.js', { ...this.env, ...this.apiOverrides, ...changes, PORT: String(port) }, `api${this.moreApis.size + 2}-${this.runId}`);
     this.moreApis.set(url, child);
     await this.waitForApi(child, url);
     return url;
@@ -194,34 +193,53 @@ export class TestStack {
     );
   }
 
+  /** The API processes first (one by one, so none takes work the others left), then the worker; then the run's leftovers. */
   async stop(): Promise<void> {
-    for (const child of [this.api, ...this.moreApis.values(), this.worker]) {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
-      }
-    }
-    sweepDocker(this.runId);
-    // Images students build through their lab's daemon (docker build, commit) carry the run's label too.
-    await removeTestObjects(this.runId).catch((error: unknown) => console.warn(`sweep of run ${this.runId}: ${String(error)}`));
-    sweepRedis(`nltest-${this.runId}`);
-    rmSync(this.gatewayDir, { recursive: true, force: true });
-    await endLabsInDatabase(this.env.DATABASE_URL, this.env.DEPLOYMENT_ID!, this.classIds);
+    for (const child of [this.api, ...this.moreApis.values(), this.worker]) if (child) await stopProcess(child);
+    await cleanUpRun({ runId: this.runId, databaseUrl: this.env.DATABASE_URL, deploymentId: this.env.DEPLOYMENT_ID!, classIds: this.classIds, gatewayDir: this.gatewayDir });
   }
 
   private spawn(name: string, script: string, extra: Record<string, string> = {}): ChildProcess {
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...this.env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.pipeLog(child, name);
-    return child;
+    return spawnLogged(script, { ...this.env, ...extra }, `${name}-${this.runId}`);
   }
+}
 
-  private pipeLog(child: ChildProcess, name: string): void {
-    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
-    const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+/** Runs `node <script>` from the repository root, its output in test-artifacts/<logName>.log. */
+export function spawnLogged(script: string, env: NodeJS.ProcessEnv, logName: string): ChildProcess {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+  const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${logName}.log`), { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+/** Stops a process of a test deployment as a supervisor would: SIGTERM, then SIGKILL if it is still there after 5 s. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+}
+
+/**
+ * Removes what a stopped test deployment left, whatever happened in the test: its Docker
+ * objects on every engine (`engines`: docker CLI arguments; the local engine by default),
+ * images included, its Redis keys, its lab daemon's socket folder, and its labs in the database.
+ */
+export async function cleanUpRun(run: { runId: string; databaseUrl: string | undefined; deploymentId: string; classIds: string[]; gatewayDir: string; engines?: string[][] }): Promise<void> {
+  for (const engine of run.engines ?? [[]]) {
+    try {
+      sweepDocker(run.runId, engine);
+    } catch (error) {
+      console.warn(`sweep of run ${run.runId} on ${engine.join(' ') || 'the local engine'}: ${String(error)}`);
+    }
   }
+  // Images students build through their lab's daemon (docker build, commit) carry the run's label too.
+  await removeTestObjects(run.runId).catch((error: unknown) => console.warn(`sweep of run ${run.runId}: ${String(error)}`));
+  sweepRedis(`nltest-${run.runId}`);
+  rmSync(run.gatewayDir, { recursive: true, force: true });
+  await endLabsInDatabase(run.databaseUrl, run.deploymentId, run.classIds);
 }
 
 /**
