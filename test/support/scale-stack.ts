@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ApiResponse, cleanUpRun, freePort, ROOT, spawnLogged, stopProcess } from './stack';
+import { type ApiResponse, apiRequest, cleanUpRun, freePort, isClassCreated, ROOT, spawnLogged, stopProcess } from './stack';
 import { waitFor } from './wait-for';
 
 export interface ScaleStackOptions {
@@ -133,24 +133,9 @@ export class ScaleStack {
     token: string | null = this.adminToken,
     extraHeaders: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...extraHeaders };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${baseUrl}${urlPath}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(120_000),
-    });
-    const text = await response.text();
-    if (method === 'POST' && urlPath === '/classes' && response.status === 201) this.classIds.push(JSON.parse(text).id);
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: parsed as T };
+    const response = await apiRequest<T>(baseUrl, method, urlPath, body, token, extraHeaders);
+    if (isClassCreated(method, urlPath, response)) this.classIds.push(response.body.id);
+    return response;
   }
 
   /** Until every lab of the class satisfies `done` (read through the proxy); returns the class. */

@@ -146,24 +146,9 @@ export class TestStack {
 
   /** Same as request(), on the API process at `apiUrl` (see startAnotherApi). */
   async requestAt<T = any>(apiUrl: string, method: string, urlPath: string, body?: unknown, token: string | null = this.adminToken): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${apiUrl}${urlPath}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(120_000),
-    });
-    const text = await response.text();
-    if (method === 'POST' && urlPath === '/classes' && response.status === 201) this.classIds.push(JSON.parse(text).id);
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: parsed as T };
+    const response = await apiRequest<T>(apiUrl, method, urlPath, body, token);
+    if (isClassCreated(method, urlPath, response)) this.classIds.push(response.body.id);
+    return response;
   }
 
   /**
@@ -202,6 +187,42 @@ export class TestStack {
   private spawn(name: string, script: string, extra: Record<string, string> = {}): ChildProcess {
     return spawnLogged(script, { ...this.env, ...extra }, `${name}-${this.runId}`);
   }
+}
+
+/**
+ * A request to a NetLabs API as a client sends it: JSON body (a string is sent as it is),
+ * token as a bearer; the answer parsed as JSON, or its text when it is not JSON.
+ */
+export async function apiRequest<T = any>(
+  baseUrl: string,
+  method: string,
+  urlPath: string,
+  body: unknown,
+  token: string | null,
+  extraHeaders: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${baseUrl}${urlPath}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as T };
+}
+
+/** A class this stack created: its labs are ended in the database at stop (cleanUpRun). */
+export function isClassCreated(method: string, urlPath: string, response: ApiResponse): response is ApiResponse<{ id: string }> {
+  return method === 'POST' && urlPath === '/classes' && response.status === 201;
 }
 
 /** Runs `node <script>` from the repository root, its output in test-artifacts/<logName>.log. */
