@@ -223,7 +223,7 @@ describe('scale out: two engines (one over mutual TLS), two API processes behind
     const onLive = ready.map((_, i) => i).filter((i) => owner[i] !== deadPort);
     expect(apiPorts).toContain(deadPort);
     // The shells of the dead process are gone: their sockets drop; once its lease runs out, the
-    // process left says why (410, the page's words) and records it; a new terminal opens there.
+    // process left says why (410, the page's words) and a survivor records it; a new terminal opens there.
     for (const i of onDead) {
       const lab = ready[i];
       const terminal = terminals[i];
@@ -238,7 +238,7 @@ describe('scale out: two engines (one over mutual TLS), two API processes behind
         { timeoutMs: LEASE_MS * 4, intervalMs: 250 },
       );
       expect(gone).toMatchObject({ status: 410, body: { message: expect.stringMatching(/process that ran it stopped; open a new terminal/) } });
-      // Recorded by the process that found the owner gone, just after it answered.
+      // Recorded by the survivor that reaped it (the sweep, or this reconnect finding the owner gone).
       const recorded = await waitFor(
         `session ${session} to be recorded as ended`,
         async () => (await db.query(`select "endReason" from "TerminalSession" where id = $1`, [session])).rows[0]?.endReason ?? undefined,

@@ -2,6 +2,7 @@
  * The tenant Docker layer against the real engine (no mocks). Every object carries
  * netlabs.test=<runId> and afterAll sweeps them, also when a test fails.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
@@ -307,7 +308,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
     expect((await sut.inspectContainer(labA, 'ubuntu'))?.running).toBe(true);
     const baseline = (await sut.top(labA, 'ubuntu')).filter((c) => c.includes('bash')).length;
 
-    const term = await sut.openTerminal(labA, 'ubuntu', { rows: 24, cols: 80 });
+    const term = await sut.openTerminal(labA, 'ubuntu', randomUUID(), { rows: 24, cols: 80 });
     let output = '';
     let ended = false;
     term.onData((d) => (output += d.toString('utf8')));

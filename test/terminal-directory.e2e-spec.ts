@@ -59,4 +59,51 @@ describe('TerminalDirectory on the real Redis', () => {
     const again = await a.reserve({ id: ids[5], labId: LAB, container: 'console', actor: 'admin' }, 1, 'h');
     expect(again).toHaveProperty('expiresAt');
   });
+
+  it('sessions nobody holds: each taken by one process only, once their lease ran out; taken again if its taker never finishes', async () => {
+    const lab = '33333333-3333-4333-8333-333333333333';
+    const [owned, unopened] = ['b0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002'];
+    // A deployment of its own (the sessions left by the test above must not be taken here), whose
+    // lease outlasts the unopened session's ticket: its record is still there when its lease ends.
+    const own = { ...config, QUEUE_PREFIX: `${config.QUEUE_PREFIX}-reap`, TERMINAL_LEASE_MS: 2_000 };
+    const c = new TerminalDirectory(own, new TerminalRegistry());
+    const others = [new TerminalDirectory(own, new TerminalRegistry()), new TerminalDirectory(own, new TerminalRegistry())];
+    try {
+      await Promise.all([c, ...others].map((d) => d.ready(5_000)));
+      await Promise.all([c, ...others].map((d) => d.heartbeat()));
+      await c.reserve({ id: owned, labId: lab, container: 'container1', actor: 'admin' }, 5, 'h1');
+      await c.reserve({ id: unopened, labId: lab, container: 'console', actor: 'admin' }, 5, 'h2');
+      expect(await c.claim((await c.get(owned))!, 'h1')).toBe('claimed');
+      // Alive, or not past its lease: nobody takes anything.
+      expect(await others[0].takeDead(60_000, [owned, unopened])).toEqual([]);
+      await c.onApplicationShutdown();
+      expect(await others[0].takeDead(60_000)).toEqual([]);
+
+      await sleep(2_300);
+      const HOLD_MS = 800;
+      const taken = (await Promise.all([...others, ...others].map((d) => d.takeDead(HOLD_MS)))).flat();
+      expect(taken.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+        { id: owned, kind: 'dead', labId: lab, container: 'container1' },
+        { id: unopened, kind: 'unopened', labId: lab, container: 'console' },
+      ]);
+      // The dead one's record stays (a reconnect is told why); the unopened one is dropped; neither counts.
+      expect(await others[1].issueTicket(lab, owned, 'x')).toEqual({ kind: 'owner-gone' });
+      expect(await others[1].get(unopened)).toBeNull();
+      expect(await others[1].list(lab)).toEqual([]);
+      expect(await others[1].takeDead(HOLD_MS, [owned, unopened])).toEqual([]);
+
+      // Its taker never said reaped() (it died too): once the hold ran out, another process takes it again.
+      await sleep(HOLD_MS + 200);
+      const again = await others[1].takeDead(HOLD_MS);
+      expect(again.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+        { id: owned, kind: 'dead', labId: lab, container: 'container1' },
+        { id: unopened, kind: 'gone', labId: null, container: null },
+      ]);
+      await Promise.all([others[1].reaped(owned), others[1].reaped(unopened)]);
+      await sleep(HOLD_MS + 200);
+      expect(await others[0].takeDead(HOLD_MS)).toEqual([]);
+    } finally {
+      for (const d of others) await d.onApplicationShutdown();
+    }
+  });
 });

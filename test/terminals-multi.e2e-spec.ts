@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, request } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -8,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { testDb } from './support/db';
 import { TestStack } from './support/stack';
-import { TestTerminal } from './support/terminal-client';
+import { containerId, processes, TestTerminal } from './support/terminal-client';
 import { sleep, waitFor } from './support/wait-for';
 
 const LEASE_MS = 3_000;
+const TICKET_TTL_MS = 15_000;
 const MAX = 3;
 const ANON_LIMIT = 8;
 
@@ -25,7 +27,7 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     TERMINAL_MAX_PER_LAB: String(MAX),
     TERMINAL_LEASE_MS: String(LEASE_MS),
     TERMINAL_GRACE_MS: '20000',
-    TERMINAL_TICKET_TTL_MS: '15000',
+    TERMINAL_TICKET_TTL_MS: String(TICKET_TTL_MS),
     RATE_LIMIT_ANON: String(ANON_LIMIT),
   });
   let db: Pool;
@@ -156,6 +158,46 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     for (const r of fresh.slice(1)) await end(apiB, r.body.id);
     console.log(`API process SIGKILLed (TERMINAL_LEASE_MS=${LEASE_MS}): reconnect answers 410 after ${goneAfterMs} ms, its slots free after ${freedAfterMs} ms`);
     expect(freedAfterMs).toBeLessThanOrEqual(LEASE_MS + 1_500);
+  });
+
+  it('a process killed (SIGKILL): a survivor kills its shells in the containers and closes their records, a session it created unopened too, once each', async () => {
+    await endAll();
+    const apiF = await stack.startAnotherApi();
+    const consoleId = containerId(lab.id, 'console');
+    const terminal = await openOn(apiA, apiF);
+    const id = terminal.ready!.session;
+    const pid = /PID=(\d+)/.exec(await terminal.run('echo "PID=$$"'))![1];
+    // What the shell started goes with it (the session's tag is inherited).
+    await terminal.run('sleep 86417 & echo "bg""-started"');
+    const alive = () => inContainer(consoleId, `kill -0 ${pid}`);
+    const sleeping = () => processes(consoleId).some((p) => p.includes('sleep 86417'));
+    expect(alive()).toBe(true);
+    expect(sleeping()).toBe(true);
+    // Created on F and never opened: F's own timer would have ended it when its ticket ran out.
+    const unopened = await create(apiF);
+    expect(unopened.status, JSON.stringify(unopened.body)).toBe(201);
+
+    await stack.killApi(apiF);
+    const killedAt = Date.now();
+    // Nobody reconnects: the survivors' sweep alone must notice.
+    await waitFor('the dead process\'s shell to be gone from the container', () => !alive() && !sleeping(), { timeoutMs: LEASE_MS + 15_000, intervalMs: 250 });
+    const shellGoneAfterMs = Date.now() - killedAt;
+    expect(await endReason(id)).toBe('owner-lost');
+    const closedAfterMs = Date.now() - killedAt;
+    expect(await endReason(unopened.body.id)).toBe('never-opened');
+    const unopenedAfterMs = Date.now() - killedAt;
+    // Once: one process took each, so one line per session in all the survivors' logs together.
+    for (const line of [`terminal ${id} ended: owner-lost (nobody held it`, `terminal ${unopened.body.id} ended: never-opened (nobody held it`]) {
+      await waitFor(`the log line "${line}"`, () => stack.apiLogLines(line).length > 0);
+      await sleep(LEASE_MS);
+      expect(stack.apiLogLines(line)).toHaveLength(1);
+    }
+    expect((await reconnect(apiA, id)).status).toBe(410);
+    expect(await sessions(apiB)).toEqual([]);
+    console.log(
+      `API process SIGKILLed (TERMINAL_LEASE_MS=${LEASE_MS}): its shell gone from the container after ${shellGoneAfterMs} ms, record closed after ${closedAfterMs} ms, its unopened session (ticket ${TICKET_TTL_MS} ms) closed after ${unopenedAfterMs} ms`,
+    );
+    expect(shellGoneAfterMs).toBeLessThanOrEqual(LEASE_MS + 10_000);
   });
 
   it('the student page, when the process running its terminal dies: says so in words, and one click opens a new terminal that works', async () => {
@@ -332,6 +374,16 @@ function upgradeStatus(api: string, path: string, token: string, forwardedFor: s
     });
     ws.once('error', () => undefined);
   });
+}
+
+/** Whether `command` succeeds inside the container (sh -c). */
+function inContainer(id: string, command: string): boolean {
+  try {
+    execFileSync('docker', ['exec', id, 'sh', '-c', command], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An upgrade the server accepts only to close: what it printed and its close code. */

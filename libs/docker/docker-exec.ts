@@ -67,6 +67,16 @@ function newSessionTag(): string {
   return randomBytes(8).toString('hex');
 }
 
+/**
+ * A terminal's tag is its session id (hex, without dashes): any process can end its shell
+ * from the id alone, after the process holding its stream died (killTerminal).
+ */
+export function terminalTag(terminalId: string): string {
+  const tag = terminalId.toLowerCase().replace(/-/g, '');
+  if (!/^[0-9a-f]{8,64}$/.test(tag)) throw new Error(`bad terminal id ${terminalId}`);
+  return tag;
+}
+
 /** The variable value ends with "." so that one tag is never a prefix match of another. */
 function sessionEnv(tag: string): string {
   return `${SESSION_ENV}=${tag}.`;
@@ -226,13 +236,19 @@ export async function killSession(docker: Docker, container: Docker.Container, t
   return 0;
 }
 
+/** Kills the shell of terminal `terminalId` and all it started, from any process (see terminalTag). */
+export function killTerminal(docker: Docker, container: Docker.Container, terminalId: string, logger: Logger): Promise<number> {
+  return killSession(docker, container, terminalTag(terminalId), logger);
+}
+
 export async function openTerminal(
   docker: Docker,
   container: Docker.Container,
+  terminalId: string,
   size: { rows: number; cols: number },
   logger: Logger,
 ): Promise<TerminalStream> {
-  const tag = newSessionTag();
+  const tag = terminalTag(terminalId);
   const exec = await container.exec({
     Cmd: TERMINAL_CMD,
     AttachStdin: true,

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import type { EngineAccess } from '../config/engine-access';
 import { engineMessage, isNotFound, isUnreachable, statusOf, toLayerError } from './docker-errors';
-import { openTerminal, runExec } from './docker-exec';
+import { killTerminal, openTerminal, runExec } from './docker-exec';
 import { ownedContainer, ownedNetwork, sharedNamespaceId, toContainerInfo, topCommands } from './docker-mappers';
 import { NetworkOps } from './docker-networks';
 import { DiskQuotaProbe, listUsage } from './docker-usage';
@@ -489,9 +489,16 @@ export class DockerodeTenantDocker implements TenantDocker {
     return topCommands(top);
   }
 
-  async openTerminal(scope: LabScope, name: string, size: { rows: number; cols: number }): Promise<TerminalStream> {
+  async openTerminal(scope: LabScope, name: string, terminalId: string, size: { rows: number; cols: number }): Promise<TerminalStream> {
     const info = await this.requireContainer(scope, name, true);
-    return this.call(`terminal in ${name}`, () => openTerminal(this.docker, this.docker.getContainer(info.Id), size, this.logger));
+    return this.call(`terminal in ${name}`, () => openTerminal(this.docker, this.docker.getContainer(info.Id), terminalId, size, this.logger));
+  }
+
+  async killTerminal(scope: LabScope, name: string, terminalId: string): Promise<number> {
+    const info = await this.findContainer(scope, name);
+    if (!info || info.State?.Running !== true) return 0;
+    this.logger.log(`terminal ${terminalId}: ending its shell in ${info.Id.slice(0, 12)}`);
+    return killTerminal(this.docker, this.docker.getContainer(info.Id), terminalId, this.logger);
   }
 
   async removeLab(scope: LabRef): Promise<LabRemoval> {

@@ -278,7 +278,14 @@ export interface TenantDocker {
   exec(scope: LabScope, name: string, cmd: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Process list of a container (docker top), one command line per process. */
   top(scope: LabScope, name: string): Promise<string[]>;
-  openTerminal(scope: LabScope, name: string, size: { rows: number; cols: number }): Promise<TerminalStream>;
+  /** A shell in the container; `terminalId` (a uuid) names it so that killTerminal can end it from any process. */
+  openTerminal(scope: LabScope, name: string, terminalId: string, size: { rows: number; cols: number }): Promise<TerminalStream>;
+  /**
+   * Kills the shell opened as `terminalId` and every process it started, without its stream
+   * (the process holding the stream may have died). How many processes went; 0 when the
+   * container is gone or stopped.
+   */
+  killTerminal(scope: LabScope, name: string, terminalId: string): Promise<number>;
 
   /**
    * Removes every container and network labelled with the lab, whatever its name, and the

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { redisConnection } from '../queue/redis-connection';
+import { redisClient } from '../queue/redis-connection';
 
 /**
  * What happened to a lab that every process holding something of it must hear about.
@@ -49,14 +49,14 @@ export class LabEvents implements OnModuleDestroy {
   /** Tells our own messages apart when Redis echoes them back to our subscriber. */
   private readonly origin = randomUUID();
   private readonly channel: string;
-  private readonly options: RedisOptions;
+  private readonly redisUrl: string;
   private readonly handlers = new Set<LabEventHandler>();
   private publisher?: Redis;
   private subscriber?: Redis;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.channel = `${config.QUEUE_PREFIX}:lab-events`;
-    this.options = { ...(redisConnection(config.REDIS_URL) as RedisOptions), maxRetriesPerRequest: 2 };
+    this.redisUrl = config.REDIS_URL;
   }
 
   /**
@@ -116,8 +116,6 @@ export class LabEvents implements OnModuleDestroy {
   }
 
   private connect(role: string): Redis {
-    const redis = new Redis(this.options);
-    redis.on('error', (error: Error) => this.logger.warn(`Redis (${role}): ${error.message}`));
-    return redis;
+    return redisClient(this.redisUrl, 'patient', (message) => this.logger.warn(`${message} (${role})`));
   }
 }

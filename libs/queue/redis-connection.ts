@@ -1,7 +1,9 @@
+import type { Logger } from '@nestjs/common';
 import type { ConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 
-/** ioredis options for BullMQ from a redis:// URL. */
-export function redisConnection(url: string): ConnectionOptions {
+/** Where Redis is, from a redis:// URL (host, port, user, password, database). */
+function redisAddress(url: string): RedisOptions {
   const parsed = new URL(url);
   return {
     host: parsed.hostname,
@@ -9,7 +11,48 @@ export function redisConnection(url: string): ConnectionOptions {
     username: parsed.username || undefined,
     password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
     db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
-    // BullMQ workers block on Redis; ioredis must not give up on a command.
-    maxRetriesPerRequest: null,
+  };
+}
+
+/** ioredis options for BullMQ from a redis:// URL. */
+export function redisConnection(url: string): ConnectionOptions {
+  // BullMQ workers block on Redis; ioredis must not give up on a command.
+  return { ...redisAddress(url), maxRetriesPerRequest: null };
+}
+
+/**
+ * How a client of ours waits for Redis. `fail-fast`: a command fails at once while Redis is
+ * away (nothing is queued, one retry), for what answers a request and must never make it
+ * wait (rate limits, terminal sessions). `patient`: commands wait through a short outage
+ * (queued, two retries), for state that should not be lost to a blip (LTI logins, lab events).
+ */
+export type RedisMode = 'fail-fast' | 'patient';
+
+const MODES: Record<RedisMode, RedisOptions> = {
+  'fail-fast': { maxRetriesPerRequest: 1, enableOfflineQueue: false },
+  patient: { maxRetriesPerRequest: 2 },
+};
+
+/**
+ * The one way NetLabs opens an ioredis client of its own (BullMQ opens its own from
+ * redisConnection). Connection errors go to `onError`: without a listener ioredis prints
+ * every reconnection attempt as an unhandled error.
+ */
+export function redisClient(url: string, mode: RedisMode, onError: (message: string) => void): Redis {
+  const redis = new Redis({ ...redisAddress(url), ...MODES[mode] });
+  redis.on('error', (error: Error) => onError(`Redis: ${error.message}`));
+  return redis;
+}
+
+/**
+ * A warning said at most once per `everyMs` (Redis away for minutes must not fill the log
+ * with one line per request); the ones in between are dropped.
+ */
+export function rarely(logger: Pick<Logger, 'warn'>, everyMs = 60_000): (message: string) => void {
+  let last = 0;
+  return (message) => {
+    if (Date.now() - last < everyMs) return;
+    last = Date.now();
+    logger.warn(message);
   };
 }

@@ -1,18 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ApiResponse, endLabsInDatabase, freePort, sweepDocker, sweepRedis } from './stack';
-import { removeTestObjects } from './docker-cleanup';
-import { sleep, waitFor } from './wait-for';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-}
-const ROOT = repoRoot();
+import { type ApiResponse, apiRequest, cleanUpRun, freePort, isClassCreated, ROOT, spawnLogged, stopProcess } from './stack';
+import { waitFor } from './wait-for';
 
 export interface ScaleStackOptions {
   /** API processes (default 2), named api1, api2... */
@@ -141,24 +133,9 @@ export class ScaleStack {
     token: string | null = this.adminToken,
     extraHeaders: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...extraHeaders };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${baseUrl}${urlPath}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(120_000),
-    });
-    const text = await response.text();
-    if (method === 'POST' && urlPath === '/classes' && response.status === 201) this.classIds.push(JSON.parse(text).id);
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: parsed as T };
+    const response = await apiRequest<T>(baseUrl, method, urlPath, body, token, extraHeaders);
+    if (isClassCreated(method, urlPath, response)) this.classIds.push(response.body.id);
+    return response;
   }
 
   /** Until every lab of the class satisfies `done` (read through the proxy); returns the class. */
@@ -173,27 +150,18 @@ export class ScaleStack {
     );
   }
 
+  /** Every process at once (a stack of many), the proxy, then the run's leftovers on every engine. */
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.processes.values()].map(async ({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
-      }),
-    );
+    await Promise.all([...this.processes.values()].map(({ child }) => stopProcess(child)));
     if (this.proxyPort) execFileSync('bash', ['infra/proxy.sh', 'stop', String(this.proxyPort)], { cwd: ROOT, stdio: 'ignore' });
-    for (const engine of this.options.engines ?? [[]]) {
-      try {
-        sweepDocker(this.runId, engine);
-      } catch (error) {
-        console.warn(`sweep of run ${this.runId} on ${engine.join(' ') || 'the local engine'}: ${String(error)}`);
-      }
-    }
-    await removeTestObjects(this.runId).catch((error: unknown) => console.warn(`sweep of run ${this.runId}: ${String(error)}`));
-    sweepRedis(`nltest-${this.runId}`);
-    rmSync(this.gatewayDir, { recursive: true, force: true });
-    await endLabsInDatabase(this.env.DATABASE_URL, this.deploymentId, this.classIds);
+    await cleanUpRun({
+      runId: this.runId,
+      databaseUrl: this.env.DATABASE_URL,
+      deploymentId: this.deploymentId,
+      classIds: this.classIds,
+      gatewayDir: this.gatewayDir,
+      engines: this.options.engines,
+    });
   }
 
   /** What a Docker host runs beside its engine: no admin token, no Redis, no port; until its socket is there. */
@@ -212,11 +180,7 @@ export class ScaleStack {
     // serve theirs where nothing mounts it.
     const ownSocket = port && (name !== 'api1' || this.options.labDaemon) ? { GATEWAY_SOCKET: path.join(this.gatewayDir, `gateway-${name}.sock`) } : {};
     const env = { ...baseEnv, ...ownSocket, ...(port ? { PORT: String(port) } : {}), ...this.options.perProcess?.[name] };
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
-    const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    const child = spawnLogged(script, env, `${name}-${this.runId}`);
     const entry: StackProcess = { name, child, port, url: port ? `http://127.0.0.1:${port}` : undefined };
     this.processes.set(name, entry);
     return entry;

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ function repoRoot(): string {
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
 }
-const ROOT = repoRoot();
+export const ROOT = repoRoot();
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -101,8 +101,7 @@ export class TestStack {
   async startAnotherApi(changes: Record<string, string> = {}): Promise<string> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['dist/apps/api/main.js'], { cwd: ROOT, env: { ...this.env, ...this.apiOverrides, ...changes, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.pipeLog(child, `api${this.moreApis.size + 2}`);
+    const child = spawnLogged('dist/apps/api/main.js', { ...this.env, ...this.apiOverrides, ...changes, PORT: String(port) }, `api${this.moreApis.size + 2}-${this.runId}`);
     this.moreApis.set(url, child);
     await this.waitForApi(child, url);
     return url;
@@ -116,6 +115,13 @@ export class TestStack {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** The lines of every API process's log (test-artifacts/api*-<runId>.log) that contain `fragment`. */
+  apiLogLines(fragment: string): string[] {
+    const dir = path.join(ROOT, 'test-artifacts');
+    const logs = readdirSync(dir).filter((name) => new RegExp(`^api\\d*-${this.runId}\\.log$`).test(name));
+    return logs.flatMap((name) => readFileSync(path.join(dir, name), 'utf8').split('\n')).filter((line) => line.includes(fragment));
   }
 
   /** Kills the worker the hard way (no graceful shutdown), as a crash would. */
@@ -140,24 +146,9 @@ export class TestStack {
 
   /** Same as request(), on the API process at `apiUrl` (see startAnotherApi). */
   async requestAt<T = any>(apiUrl: string, method: string, urlPath: string, body?: unknown, token: string | null = this.adminToken): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${apiUrl}${urlPath}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(120_000),
-    });
-    const text = await response.text();
-    if (method === 'POST' && urlPath === '/classes' && response.status === 201) this.classIds.push(JSON.parse(text).id);
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: parsed as T };
+    const response = await apiRequest<T>(apiUrl, method, urlPath, body, token);
+    if (isClassCreated(method, urlPath, response)) this.classIds.push(response.body.id);
+    return response;
   }
 
   /**
@@ -187,34 +178,89 @@ export class TestStack {
     );
   }
 
+  /** The API processes first (one by one, so none takes work the others left), then the worker; then the run's leftovers. */
   async stop(): Promise<void> {
-    for (const child of [this.api, ...this.moreApis.values(), this.worker]) {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
-      }
-    }
-    sweepDocker(this.runId);
-    // Images students build through their lab's daemon (docker build, commit) carry the run's label too.
-    await removeTestObjects(this.runId).catch((error: unknown) => console.warn(`sweep of run ${this.runId}: ${String(error)}`));
-    sweepRedis(`nltest-${this.runId}`);
-    rmSync(this.gatewayDir, { recursive: true, force: true });
-    await endLabsInDatabase(this.env.DATABASE_URL, this.env.DEPLOYMENT_ID!, this.classIds);
+    for (const child of [this.api, ...this.moreApis.values(), this.worker]) if (child) await stopProcess(child);
+    await cleanUpRun({ runId: this.runId, databaseUrl: this.env.DATABASE_URL, deploymentId: this.env.DEPLOYMENT_ID!, classIds: this.classIds, gatewayDir: this.gatewayDir });
   }
 
   private spawn(name: string, script: string, extra: Record<string, string> = {}): ChildProcess {
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...this.env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.pipeLog(child, name);
-    return child;
+    return spawnLogged(script, { ...this.env, ...extra }, `${name}-${this.runId}`);
   }
+}
 
-  private pipeLog(child: ChildProcess, name: string): void {
-    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
-    const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${name}-${this.runId}.log`), { flags: 'a' });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+/**
+ * A request to a NetLabs API as a client sends it: JSON body (a string is sent as it is),
+ * token as a bearer; the answer parsed as JSON, or its text when it is not JSON.
+ */
+export async function apiRequest<T = any>(
+  baseUrl: string,
+  method: string,
+  urlPath: string,
+  body: unknown,
+  token: string | null,
+  extraHeaders: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${baseUrl}${urlPath}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
   }
+  return { status: response.status, body: parsed as T };
+}
+
+/** A class this stack created: its labs are ended in the database at stop (cleanUpRun). */
+export function isClassCreated(method: string, urlPath: string, response: ApiResponse): response is ApiResponse<{ id: string }> {
+  return method === 'POST' && urlPath === '/classes' && response.status === 201;
+}
+
+/** Runs `node <script>` from the repository root, its output in test-artifacts/<logName>.log. */
+export function spawnLogged(script: string, env: NodeJS.ProcessEnv, logName: string): ChildProcess {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+  const log = createWriteStream(path.join(ROOT, 'test-artifacts', `${logName}.log`), { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+/** Stops a process of a test deployment as a supervisor would: SIGTERM, then SIGKILL if it is still there after 5 s. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+}
+
+/**
+ * Removes what a stopped test deployment left, whatever happened in the test: its Docker
+ * objects on every engine (`engines`: docker CLI arguments; the local engine by default),
+ * images included, its Redis keys, its lab daemon's socket folder, and its labs in the database.
+ */
+export async function cleanUpRun(run: { runId: string; databaseUrl: string | undefined; deploymentId: string; classIds: string[]; gatewayDir: string; engines?: string[][] }): Promise<void> {
+  for (const engine of run.engines ?? [[]]) {
+    try {
+      sweepDocker(run.runId, engine);
+    } catch (error) {
+      console.warn(`sweep of run ${run.runId} on ${engine.join(' ') || 'the local engine'}: ${String(error)}`);
+    }
+  }
+  // Images students build through their lab's daemon (docker build, commit) carry the run's label too.
+  await removeTestObjects(run.runId).catch((error: unknown) => console.warn(`sweep of run ${run.runId}: ${String(error)}`));
+  sweepRedis(`nltest-${run.runId}`);
+  rmSync(run.gatewayDir, { recursive: true, force: true });
+  await endLabsInDatabase(run.databaseUrl, run.deploymentId, run.classIds);
 }
 
 /**

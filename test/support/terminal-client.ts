@@ -139,9 +139,10 @@ export class TestTerminal {
   }
 }
 
-/** Engine id of a lab's container by its TP name. */
+/** Engine id of a lab's running container by its TP name, or of its console (`console`, as terminals name it). */
 export function containerId(labId: string, name: string): string {
-  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=netlabs.lab=${labId}`, '--filter', `label=netlabs.name=${name}`]).toString().trim();
+  const which = name === 'console' ? 'label=netlabs.role=console' : `label=netlabs.name=${name}`;
+  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=netlabs.lab=${labId}`, '--filter', which]).toString().trim();
   if (!ids) throw new Error(`no container ${name} in lab ${labId}`);
   return ids.split('\n')[0];
 }

@@ -1,11 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { redisConnection } from '../../../libs/queue/redis-connection';
-
-/** How often a Redis that does not answer is reported in the log, at most. */
-const WARN_EVERY_MS = 60_000;
+import { rarely, redisClient } from '../../../libs/queue/redis-connection';
 
 /**
  * Fixed window: the first hit starts it (PEXPIRE), more hits count in it. Once over the
@@ -66,16 +63,15 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleDestroy {
   private readonly logger = new Logger(RateLimitStore.name);
   private readonly redis: Redis & Scripts;
   private readonly prefix: string;
-  private lastWarning = 0;
+  /** Fail-open warnings: once a minute at most. */
+  private readonly warn = rarely(this.logger);
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.prefix = `${config.QUEUE_PREFIX}:rate:`;
-    const options: RedisOptions = { ...(redisConnection(config.REDIS_URL) as RedisOptions), maxRetriesPerRequest: 1, enableOfflineQueue: false };
-    const redis = new Redis(options);
+    const redis = redisClient(config.REDIS_URL, 'fail-fast', this.warn);
     redis.defineCommand('throttle', { numberOfKeys: 2, lua: THROTTLE });
     redis.defineCommand('countHit', { numberOfKeys: 1, lua: COUNT });
     redis.defineCommand('peekCount', { numberOfKeys: 1, lua: PEEK });
-    redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
     this.redis = redis as Redis & Scripts;
   }
 
@@ -112,12 +108,6 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.redis.disconnect();
-  }
-
-  private warn(message: string): void {
-    if (Date.now() - this.lastWarning < WARN_EVERY_MS) return;
-    this.lastWarning = Date.now();
-    this.logger.warn(message);
   }
 }
 

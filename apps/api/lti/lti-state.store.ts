@@ -1,7 +1,7 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { redisConnection } from '../../../libs/queue/redis-connection';
+import { rarely, redisClient } from '../../../libs/queue/redis-connection';
 
 /** A login NetLabs started: which registration, which nonce (bound to the browser by the state cookie). */
 export interface LoginRecord {
@@ -32,7 +32,7 @@ export class LtiStateStore implements OnModuleDestroy {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.prefix = `${config.QUEUE_PREFIX}:lti:`;
-    this.redis = new Redis({ ...(redisConnection(config.REDIS_URL) as RedisOptions), maxRetriesPerRequest: 2 });
+    this.redis = redisClient(config.REDIS_URL, 'patient', rarely(new Logger(LtiStateStore.name)));
   }
 
   async saveLogin(state: string, record: LoginRecord): Promise<void> {

@@ -45,7 +45,7 @@ export type EndReason =
   | 'api-shutdown'
   | 'open-failed'
   | 'token-revoked'
-  /** Written by another API process: the one holding the shell died (its lease ran out). */
+  /** The API process holding the shell died (its lease ran out): written by the one that reaped it (TerminalReaper). */
   | 'owner-lost';
 
 export type LiveTerminalState = 'pending' | 'attached' | 'detached' | 'ended';

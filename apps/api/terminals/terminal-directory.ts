@@ -1,151 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
-import { redisConnection } from '../../../libs/queue/redis-connection';
+import { rarely, redisClient } from '../../../libs/queue/redis-connection';
+import { CLAIM, END, EXPIRE_PENDING, HEARTBEAT, ISSUE, LIST, REAP, RESERVE, type Scripts } from './terminal-scripts';
 import { TerminalRegistry } from './terminal.registry';
-
-/** How often a Redis that does not answer the heartbeat is reported in the log, at most. */
-const WARN_EVERY_MS = 60_000;
-
-/**
- * Every script reads the clock of Redis (TIME), never the caller's: API processes on
- * several machines agree on when a ticket or a lease runs out.
- */
-const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-/** Keeps a key at least `ms` longer (several sessions share a lab's set). */
-const KEEP = `local function keep(key, ms) if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end end`;
-
-/**
- * A new session if the lab has a free slot. KEYS: lab set, session. ARGV: max, id, ticket
- * ms, lease ms, then the session's fields. The lab set scores each session with the end of
- * its lease: expired ones are dropped before counting, so a dead process frees its slots.
- * Returns -1 (created) or the number of live sessions (full).
- */
-const RESERVE = `${NOW} ${KEEP}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local live = redis.call('ZCARD', KEYS[1])
-if live >= tonumber(ARGV[1]) then return live end
-local untilMs = now + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[1], untilMs + 1000, ARGV[2])
-keep(KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]))
-redis.call('HSET', KEYS[2], 'ticketUntil', untilMs, unpack(ARGV, 5))
-redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[4]))
-return -1`;
-
-/**
- * A new ticket for a session. KEYS: session, lab set. ARGV: lab id, ticket hash, ticket
- * ms, lease ms, process key prefix, session id. Returns {outcome, state, container}.
- */
-const ISSUE = `${NOW} ${KEEP}
-local f = redis.call('HMGET', KEYS[1], 'labId', 'owner', 'state', 'container')
-if not f[1] or f[1] ~= ARGV[1] then return {'missing'} end
-if f[2] ~= '' and redis.call('EXISTS', ARGV[5] .. f[2]) == 0 then return {'owner-gone'} end
-local untilMs = now + tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], 'ticket', ARGV[2], 'ticketUntil', untilMs)
-if f[2] == '' then
-  redis.call('ZADD', KEYS[2], untilMs + 1000, ARGV[6])
-  keep(KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[4]))
-  keep(KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[4]))
-end
-return {'ok', f[3], f[4]}`;
-
-/**
- * The upgrade: checks and burns the ticket, and makes this process the owner of a session
- * nobody owns yet. KEYS: session, lab set, this process's key. ARGV: ticket hash, this
- * process's id, process key prefix, lease ms, record ms, session id. The ticket is not
- * burnt unless this process may take the session. (Hashes are compared, never tickets: a
- * timing difference tells nothing about a ticket.)
- */
-const CLAIM = `${NOW} ${KEEP}
-local f = redis.call('HMGET', KEYS[1], 'owner', 'ticket', 'ticketUntil')
-if not f[1] then return 'missing' end
-local owner = f[1]
-if owner ~= '' and owner ~= ARGV[2] and redis.call('EXISTS', ARGV[3] .. owner) == 0 then return 'owner-gone' end
-if not f[2] or f[2] ~= ARGV[1] or tonumber(f[3]) < now then return 'bad-ticket' end
-if owner ~= '' and owner ~= ARGV[2] then return 'elsewhere' end
-redis.call('HDEL', KEYS[1], 'ticket', 'ticketUntil')
-if owner == ARGV[2] then return 'mine' end
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
-redis.call('HSET', KEYS[1], 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[6])
-keep(KEYS[2], tonumber(ARGV[5]))
-return 'claimed'`;
-
-/**
- * A session created here and never opened, once its ticket ran out. KEYS: session, lab set.
- * ARGV: session id. Returns -1 (opened or gone: nothing to do), 0 (dropped now), or the ms
- * left on a newer ticket.
- */
-const EXPIRE_PENDING = `${NOW}
-local f = redis.call('HMGET', KEYS[1], 'owner', 'ticketUntil')
-if not f[1] or f[1] ~= '' then return -1 end
-local left = tonumber(f[2] or '0') - now
-if left > 0 then return left end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 0`;
-
-/**
- * Ending a session from any process. KEYS: session, lab set. ARGV: lab id, session id,
- * process key prefix. A session nobody owns yet is dropped here; one whose owner died
- * stops counting. Returns {outcome, owner}.
- */
-const END = `
-local f = redis.call('HMGET', KEYS[1], 'labId', 'owner')
-if not f[1] or f[1] ~= ARGV[1] then return {'missing'} end
-if f[2] == '' then
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[2], ARGV[2])
-  return {'ended'}
-end
-if redis.call('EXISTS', ARGV[3] .. f[2]) == 0 then
-  redis.call('ZREM', KEYS[2], ARGV[2])
-  return {'owner-gone'}
-end
-return {'owner', f[2]}`;
-
-/**
- * The owner renews its lease and its sessions'. KEYS: this process's key, then per session
- * its record and its lab set. ARGV: lease ms, record ms, then the session ids.
- */
-const HEARTBEAT = `${NOW} ${KEEP}
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-for i = 3, #ARGV do
-  local record, lab = KEYS[(i - 3) * 2 + 2], KEYS[(i - 3) * 2 + 3]
-  if redis.call('EXISTS', record) == 1 then
-    redis.call('PEXPIRE', record, ARGV[2])
-    redis.call('ZADD', lab, now + tonumber(ARGV[1]), ARGV[i])
-    keep(lab, tonumber(ARGV[2]))
-  end
-end
-return 1`;
-
-/**
- * The live sessions of a lab, all processes. KEYS: lab set. ARGV: session key prefix.
- * Returns flat {id, container, state, startedAt, ...}. (Reads records by computed keys:
- * fine on one Redis, not on Redis Cluster.)
- */
-const LIST = `${NOW}
-local out = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
-  local f = redis.call('HMGET', ARGV[1] .. id, 'container', 'state', 'startedAt')
-  if f[1] then
-    table.insert(out, id) table.insert(out, f[1]) table.insert(out, f[2]) table.insert(out, f[3])
-  end
-end
-return out`;
-
-type Scripts = {
-  reserveTerminal(lab: string, session: string, ...args: (string | number)[]): Promise<number>;
-  issueTicket(session: string, lab: string, ...args: (string | number)[]): Promise<string[]>;
-  claimTerminal(session: string, lab: string, proc: string, ...args: (string | number)[]): Promise<string>;
-  expirePending(session: string, lab: string, id: string): Promise<number>;
-  endTerminal(session: string, lab: string, ...args: string[]): Promise<string[]>;
-  heartbeat(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
-  listTerminals(lab: string, prefix: string): Promise<string[]>;
-};
 
 export type SharedState = 'pending' | 'attached' | 'detached';
 
@@ -165,6 +24,14 @@ export type IssueOutcome = { kind: 'ok'; state: SharedState; container: string; 
 /** claimed: this process now owns it (first upgrade); mine: it already did; elsewhere: another live process does. */
 export type ClaimOutcome = 'claimed' | 'mine' | 'missing' | 'bad-ticket' | 'elsewhere' | 'owner-gone';
 export type EndOutcome = { kind: 'ended' } | { kind: 'missing' } | { kind: 'owner-gone' } | { kind: 'owner'; owner: string };
+/** A session nobody holds any more, taken by this caller to end it (REAP above). */
+export interface DeadSession {
+  id: string;
+  kind: 'unopened' | 'dead' | 'gone';
+  /** null when its record expired (`gone`): the database has them. */
+  labId: string | null;
+  container: string | null;
+}
 
 /** Redis did not answer: the caller answers 503 (terminals cannot be shared without it). */
 export class DirectoryUnavailable extends Error {}
@@ -188,23 +55,23 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: Redis & Scripts;
   private readonly prefix: string;
   private heartbeatTimer?: NodeJS.Timeout;
-  private lastWarning = 0;
+  /** Redis away: said once a minute at most. */
+  private readonly warn = rarely(this.logger);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: TerminalRegistry,
   ) {
     this.prefix = `${config.QUEUE_PREFIX}:terminals:`;
-    const options: RedisOptions = { ...(redisConnection(config.REDIS_URL) as RedisOptions), maxRetriesPerRequest: 1, enableOfflineQueue: false };
-    const redis = new Redis(options);
-    redis.defineCommand('reserveTerminal', { numberOfKeys: 2, lua: RESERVE });
-    redis.defineCommand('issueTicket', { numberOfKeys: 2, lua: ISSUE });
-    redis.defineCommand('claimTerminal', { numberOfKeys: 3, lua: CLAIM });
-    redis.defineCommand('expirePending', { numberOfKeys: 2, lua: EXPIRE_PENDING });
-    redis.defineCommand('endTerminal', { numberOfKeys: 2, lua: END });
+    const redis = redisClient(config.REDIS_URL, 'fail-fast', this.warn);
+    redis.defineCommand('reserveTerminal', { numberOfKeys: 3, lua: RESERVE });
+    redis.defineCommand('issueTicket', { numberOfKeys: 3, lua: ISSUE });
+    redis.defineCommand('claimTerminal', { numberOfKeys: 4, lua: CLAIM });
+    redis.defineCommand('expirePending', { numberOfKeys: 3, lua: EXPIRE_PENDING });
+    redis.defineCommand('endTerminal', { numberOfKeys: 3, lua: END });
     redis.defineCommand('heartbeat', { lua: HEARTBEAT });
     redis.defineCommand('listTerminals', { numberOfKeys: 1, lua: LIST });
-    redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
+    redis.defineCommand('reapTerminals', { numberOfKeys: 1, lua: REAP });
     this.redis = redis as Redis & Scripts;
   }
 
@@ -241,7 +108,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     const ttl = this.config.TERMINAL_TICKET_TTL_MS;
     const fields = { labId: input.labId, container: input.container, actor: input.actor, owner: '', state: 'pending', startedAt: new Date().toISOString(), ticket: ticketHash };
     const live = await this.call(() =>
-      this.redis.reserveTerminal(this.labKey(input.labId), this.sessionKey(input.id), max, input.id, ttl, this.config.TERMINAL_LEASE_MS, ...Object.entries(fields).flat()),
+      this.redis.reserveTerminal(this.labKey(input.labId), this.sessionKey(input.id), this.leasesKey(), max, input.id, ttl, this.config.TERMINAL_LEASE_MS, ...Object.entries(fields).flat()),
     );
     return live >= 0 ? { live } : { expiresAt: new Date(Date.now() + ttl) };
   }
@@ -256,7 +123,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
   async issueTicket(labId: string, id: string, ticketHash: string): Promise<IssueOutcome> {
     const ttl = this.config.TERMINAL_TICKET_TTL_MS;
     const [kind, state, container] = await this.call(() =>
-      this.redis.issueTicket(this.sessionKey(id), this.labKey(labId), labId, ticketHash, ttl, this.config.TERMINAL_LEASE_MS, this.procKey(''), id),
+      this.redis.issueTicket(this.sessionKey(id), this.labKey(labId), this.leasesKey(), labId, ticketHash, ttl, this.config.TERMINAL_LEASE_MS, this.procKey(''), id),
     );
     if (kind === 'ok') return { kind, state: state as SharedState, container, expiresAt: new Date(Date.now() + ttl) };
     return { kind: kind as 'missing' | 'owner-gone' };
@@ -270,6 +137,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
         this.sessionKey(record.id),
         this.labKey(record.labId),
         this.procKey(this.processId),
+        this.leasesKey(),
         ticketHash,
         this.processId,
         this.procKey(''),
@@ -282,12 +150,12 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
 
   /** After a ticket's time: drops a session nobody opened. 0: dropped; >0: ms left on a newer ticket; -1: opened or gone. */
   expirePending(labId: string, id: string): Promise<number> {
-    return this.call(() => this.redis.expirePending(this.sessionKey(id), this.labKey(labId), id));
+    return this.call(() => this.redis.expirePending(this.sessionKey(id), this.labKey(labId), this.leasesKey(), id));
   }
 
   /** Ends what can be ended here; names the owner when another live process holds the shell. */
   async end(labId: string, id: string): Promise<EndOutcome> {
-    const [kind, owner] = await this.call(() => this.redis.endTerminal(this.sessionKey(id), this.labKey(labId), labId, id, this.procKey('')));
+    const [kind, owner] = await this.call(() => this.redis.endTerminal(this.sessionKey(id), this.labKey(labId), this.leasesKey(), labId, id, this.procKey('')));
     return kind === 'owner' ? { kind, owner } : { kind: kind as 'ended' | 'missing' | 'owner-gone' };
   }
 
@@ -298,7 +166,7 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
 
   /** The owner ended the session: it stops counting and cannot be reconnected. */
   async remove(labId: string, id: string): Promise<void> {
-    await this.call(() => this.redis.multi().del(this.sessionKey(id)).zrem(this.labKey(labId), id).exec());
+    await this.call(() => this.redis.multi().del(this.sessionKey(id)).zrem(this.labKey(labId), id).zrem(this.leasesKey(), id).exec());
   }
 
   /** The lab's live sessions, every process's. */
@@ -309,10 +177,29 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     return out;
   }
 
+  /**
+   * Takes sessions nobody holds any more (their owner died, or their creator before anyone
+   * opened them), `ids` or else any whose lease ran out; each goes to one caller only, which
+   * ends it and then calls reaped(). One it does not finish is taken again after `holdMs`.
+   */
+  async takeDead(holdMs: number, ids: string[] = []): Promise<DeadSession[]> {
+    const flat = await this.call(() => this.redis.reapTerminals(this.leasesKey(), this.prefix, holdMs, ...ids));
+    const out: DeadSession[] = [];
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      out.push({ id: flat[i], kind: flat[i + 1] as DeadSession['kind'], labId: flat[i + 2] || null, container: flat[i + 3] || null });
+    }
+    return out;
+  }
+
+  /** A dead session taken by takeDead() is ended: nobody takes it again. */
+  async reaped(id: string): Promise<void> {
+    await this.call(() => this.redis.zrem(this.leasesKey(), id));
+  }
+
   /** Renews this process's lease and its sessions' (exported for tests). */
   async heartbeat(): Promise<void> {
     const sessions = this.registry.all().filter((s) => s.state !== 'ended');
-    const keys = [this.procKey(this.processId), ...sessions.flatMap((s) => [this.sessionKey(s.id), this.labKey(s.info.labId)])];
+    const keys = [this.procKey(this.processId), this.leasesKey(), ...sessions.flatMap((s) => [this.sessionKey(s.id), this.labKey(s.info.labId)])];
     try {
       await this.redis.heartbeat(keys.length, ...keys, this.config.TERMINAL_LEASE_MS, this.recordMs(), ...sessions.map((s) => s.id));
     } catch (error) {
@@ -342,13 +229,12 @@ export class TerminalDirectory implements OnModuleInit, OnApplicationShutdown {
     return `${this.prefix}lab:${labId}`;
   }
 
-  private procKey(processId: string): string {
-    return `${this.prefix}proc:${processId}`;
+  /** Every session of the deployment, scored with the end of its lease (the reaper's list). */
+  private leasesKey(): string {
+    return `${this.prefix}leases`;
   }
 
-  private warn(message: string): void {
-    if (Date.now() - this.lastWarning < WARN_EVERY_MS) return;
-    this.lastWarning = Date.now();
-    this.logger.warn(message);
+  private procKey(processId: string): string {
+    return `${this.prefix}proc:${processId}`;
   }
 }

@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { CONSOLE } from '../../../libs/docker/tenant-docker';
 
 /** The terminal target that means the lab's console (libs/docker CONSOLE), not a TP container. */
 export const CONSOLE_TERMINAL = 'console';
+
+/** The layer's name of a terminal target: the console is CONSOLE there, TP containers keep their names. */
+export const layerName = (container: string) => (container === CONSOLE_TERMINAL ? CONSOLE : container);
 
 export const openTerminalSchema = z
   .object({

@@ -5,6 +5,7 @@ import { EventsModule } from '../../../libs/events/events.module';
 import { AuthModule } from '../common/auth.module';
 import { TerminalAccessWatch } from './terminal-access.watch';
 import { TerminalDirectory } from './terminal-directory';
+import { TerminalReaper } from './terminal-reaper';
 import { TerminalGateway } from './terminal.gateway';
 import { TerminalRegistry } from './terminal.registry';
 import { TerminalsController } from './terminals.controller';
@@ -15,7 +16,7 @@ import { TerminalsService } from './terminals.service';
   imports: [PersistenceModule, LabsModule, AuthModule, EventsModule],
   controllers: [TerminalsController],
   // AuthModule's TokenResolver: the upgrade checks tokens outside Nest's guards, under the same limits.
-  providers: [TerminalRegistry, TerminalDirectory, TerminalsService, TerminalGateway, TerminalAccessWatch],
+  providers: [TerminalRegistry, TerminalDirectory, TerminalReaper, TerminalsService, TerminalGateway, TerminalAccessWatch],
   exports: [TerminalRegistry],
 })
 export class TerminalsModule {}

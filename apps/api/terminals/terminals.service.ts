@@ -28,10 +28,8 @@ import { CloseCode, OWNER_GONE_MESSAGE } from './terminal-protocol';
 import { DirectoryUnavailable, TerminalDirectory } from './terminal-directory';
 import { hashTicket, newTicket } from './terminal-ticket';
 import { TerminalRegistry } from './terminal.registry';
-import { CONSOLE_TERMINAL } from './terminal.schemas';
-
-/** The layer's name of a terminal target: the console is CONSOLE there, TP containers keep their names. */
-const layerName = (container: string) => (container === CONSOLE_TERMINAL ? CONSOLE : container);
+import { TerminalReaper } from './terminal-reaper';
+import { CONSOLE_TERMINAL, layerName } from './terminal.schemas';
 
 /** Touching the lab on every keystroke would be one UPDATE per key: once a while is enough for the reaper. */
 const TOUCH_EVERY_MS = 30_000;
@@ -69,6 +67,7 @@ export class TerminalsService implements OnModuleDestroy {
     private readonly records: TerminalSessionRepository,
     private readonly registry: TerminalRegistry,
     private readonly directory: TerminalDirectory,
+    private readonly reaper: TerminalReaper,
     private readonly tokens: TokenResolver,
     private readonly events: LabEvents,
   ) {}
@@ -156,7 +155,7 @@ export class TerminalsService implements OnModuleDestroy {
       throw new NotFoundException(`terminal session ${sessionId} not found or already ended`);
     }
     if (outcome.kind === 'ended') this.recordEndById(sessionId, 'ended-by-request');
-    if (outcome.kind === 'owner-gone') this.recordEndById(sessionId, 'owner-lost');
+    if (outcome.kind === 'owner-gone') this.reaper.reapNow(sessionId);
     if (outcome.kind !== 'owner') return { id: sessionId, state: 'ended' };
     const told = await this.events.publish({ type: 'terminal-end', labId, sessionId, owner: outcome.owner });
     if (!told) throw new ServiceUnavailableException('the API process holding this terminal could not be told to end it; try again in a moment');
@@ -213,7 +212,7 @@ export class TerminalsService implements OnModuleDestroy {
   /** Starts the session's shell (first attach only); a failure is an HTTP answer on the upgrade. */
   async startShell(session: LiveTerminal, size: { rows: number; cols: number }): Promise<void> {
     try {
-      await session.open(() => this.hosts.get(session.info.hostId).openTerminal(session.info.scope, layerName(session.info.container), size));
+      await session.open(() => this.hosts.get(session.info.hostId).openTerminal(session.info.scope, layerName(session.info.container), session.id, size));
     } catch (error) {
       this.logger.warn(`terminal ${session.id}: could not start a shell: ${String(error)}`);
       if (error instanceof DockerLayerError && error.kind === 'not-found') throw new NotFoundException(`container ${session.info.container} no longer exists`);
@@ -257,9 +256,9 @@ export class TerminalsService implements OnModuleDestroy {
     this.unopened.add(timer);
   }
 
-  /** The process holding the shell died: recorded once (any process may notice), and said so. */
+  /** The process holding the shell died: its shell is ended and recorded (once, whichever process notices), and said so. */
   private ownerLost(sessionId: string): HttpException {
-    this.recordEndById(sessionId, 'owner-lost');
+    this.reaper.reapNow(sessionId);
     return new TerminalOwnerGone();
   }
 

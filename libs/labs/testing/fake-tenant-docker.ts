@@ -233,6 +233,10 @@ export class FakeTenantDocker implements TenantDocker {
     this.fail(`openTerminal ${scope.labId} ${name}`);
   }
 
+  async killTerminal(scope: LabScope, name: string): Promise<number> {
+    this.fail(`killTerminal ${scope.labId} ${name}`);
+  }
+
   async removeLab(scope: LabRef): Promise<LabRemoval> {
     this.fail(`removeLab ${scope.labId}`);
   }
