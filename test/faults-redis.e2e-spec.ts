@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDb } from './support/db';
 import { findLeaks } from './support/leak-check';
-import { TestStack } from './support/stack';
+import { QUICK_RECOVERY, TestStack } from './support/stack';
 import { sleep } from './support/wait-for';
 
 /** Redis shut down without saving (every queue, lease and session gone), then started again. */
@@ -14,8 +14,7 @@ function restartRedis(): void {
 
 // In the e2e-serial group (vitest.config.mts): restarting Redis disturbs every stack on the machine.
 describe('faults: a Redis restart', () => {
-  // Quick recovery settings so the test does not wait minutes for stalled jobs or the reconciler.
-  const stack = new TestStack({ RECONCILE_INTERVAL_MS: '2000', STUCK_AFTER_MS: '4000', JOB_LOCK_MS: '3000' });
+  const stack = new TestStack(QUICK_RECOVERY);
   const classIds: string[] = [];
   let db: Pool;
 

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDb } from './support/db';
 import { findLeaks } from './support/leak-check';
-import { TestStack } from './support/stack';
+import { QUICK_RECOVERY, TestStack } from './support/stack';
 import { sleep, waitFor } from './support/wait-for';
 
 const CYCLES = Number(process.env.FAULT_CYCLES ?? 200);
@@ -11,8 +11,7 @@ const BATCH = 10;
 // The Redis restart is in faults-redis.e2e-spec.ts: it disturbs every stack on the machine, so it
 // runs in the e2e-serial group; this file only kills its own worker and runs beside others.
 describe('faults: worker kills', () => {
-  // Quick recovery settings so the test does not wait minutes for stalled jobs or the reconciler.
-  const stack = new TestStack({ RECONCILE_INTERVAL_MS: '2000', STUCK_AFTER_MS: '4000', JOB_LOCK_MS: '3000' });
+  const stack = new TestStack(QUICK_RECOVERY);
   const classIds: string[] = [];
   let db: Pool;
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -22,4 +23,17 @@ export function stackLogs(runId: string): string {
     .filter((name) => name.endsWith(`-${runId}.log`))
     .map((name) => readFileSync(path.join(dir, name), 'utf8'))
     .join('\n');
+}
+
+/** A stack's /health names the host, and neither it nor any log of the run shows the private key. */
+export async function expectNoKeyShown(apiUrl: string, runId: string, hostId: string, key: string): Promise<void> {
+  const keyBody = key.split('\n')[1];
+  const health = await fetch(`${apiUrl}/health`).then((r) => r.text());
+  expect(health).toContain(`"${hostId}"`);
+  const logs = stackLogs(runId);
+  expect(logs.length).toBeGreaterThan(0);
+  for (const shown of [health, logs]) {
+    expect(shown).not.toContain('PRIVATE KEY');
+    expect(shown).not.toContain(keyBody);
+  }
 }

@@ -21,6 +21,9 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
+/** Quick recovery, so fault tests do not wait minutes for stalled jobs or the reconciler. */
+export const QUICK_RECOVERY = { RECONCILE_INTERVAL_MS: '2000', STUCK_AFTER_MS: '4000', JOB_LOCK_MS: '3000' };
+
 /**
  * The real NetLabs, as separate processes built from dist/: one API and one worker,
  * on the real Postgres, Redis and Docker engine. Each stack has its own queue prefix and
