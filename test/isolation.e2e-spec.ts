@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canConnect, docker, dockerExec, engineName, inspect } from './support/docker-cli';
 import { IPV6_SYN_PROBE } from './support/ipv6-probe';
 import { TestStack } from './support/stack';
+import { ENGINE_B_LOCK_WAIT_MS, holdEngineB, startEngineB, stopEngineB } from './support/two-engines';
 
 type Lab = { id: string; token: string; values: Record<string, any>; client: string; server: string; serverIp: string };
 
@@ -79,8 +80,14 @@ describe('isolation and limits on the real engine (3 labs)', () => {
   });
 
   it('labs stay apart after another engine on this kernel starts (it rewrites Docker\'s isolation chains with its own bridges only)', async () => {
-    // Left running, as the multi-host tests leave it (second-engine.sh is idempotent).
-    execFileSync('bash', ['-c', 'bash infra/second-engine.sh stop && bash infra/second-engine.sh'], { stdio: 'ignore' });
+    // Left running, as the multi-host tests leave it; restarted alone: another run's labs may be on it.
+    const release = await holdEngineB('exclusive');
+    try {
+      stopEngineB();
+      startEngineB();
+    } finally {
+      await release();
+    }
     const crossings: string[] = [];
     for (const from of labs) {
       for (const to of labs.filter((l) => l !== from)) {
@@ -90,7 +97,7 @@ describe('isolation and limits on the real engine (3 labs)', () => {
       expect(await canConnect(from.client, from.serverIp, 80)).toBe(true);
     }
     expect(crossings).toEqual([]);
-  });
+  }, ENGINE_B_LOCK_WAIT_MS + 60_000);
 
   it("lab containers cannot reach the host's own services nor other private addresses", async () => {
     const [lab] = labs;
