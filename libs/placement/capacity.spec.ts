@@ -69,7 +69,8 @@ function fakeDb(live: [string | null, number][], others: Record<string, [string 
         return { rows: [{ locked: 1 }] };
       }
       statements.push('count');
-      const rows = params[0] === settings.DEPLOYMENT_ID ? live : (others[String(params[0])] ?? []);
+      // No deployment given: every row of the database, as an unscoped count would see them.
+      const rows = !params.length ? [...live, ...Object.values(others).flat()] : params[0] === settings.DEPLOYMENT_ID ? live : (others[String(params[0])] ?? []);
       return { rows: rows.map(([hostId, count]) => ({ hostId, count })) };
     },
   } satisfies LedgerDb;
