@@ -51,6 +51,7 @@ async function newLabs(n: number): Promise<{ id: string; classId: string; prefix
     students,
     // No warm pool: every lab is a new row with the prefix given.
     warmPool: null,
+    deployment: config.DEPLOYMENT_ID,
   });
   classIds.push(created.class.id);
   return created.labs.map(({ lab }, i) => ({ id: lab.id, classId: created.class.id, prefix: students[i].labPrefix }));

@@ -3,10 +3,8 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDb } from './support/db';
 import { findLeaks } from './support/leak-check';
-import { TestStack } from './support/stack';
+import { ENGINE_A, ENGINE_B, startEngineB, stopEngineB, twoEngineStack } from './support/two-engines';
 import { waitFor } from './support/wait-for';
-
-const ENGINE_B = 'unix:///var/run/netlabs-docker-b.sock';
 
 function restartLocalEngine(): void {
   execFileSync('sh', ['-c', 'pid=$(cat /var/run/docker.pid); kill $pid; while kill -0 $pid 2>/dev/null; do sleep 0.2; done']);
@@ -15,29 +13,19 @@ function restartLocalEngine(): void {
 }
 
 describe('faults: Docker engines', () => {
-  const stack = new TestStack({
-    DOCKER_HOSTS: `local=unix:///var/run/docker.sock,b=${ENGINE_B}`,
-    ALLOCATION_SCOPE: 'shared',
-    RECONCILE_INTERVAL_MS: '2000',
-    HOST_LOST_AFTER_MS: '30000',
-    STEP_WAIT_MS: '60000',
-  });
+  // Stops and restarts engine b: holds it alone (no other run's labs are placed there meanwhile).
+  const stack = twoEngineStack({ RECONCILE_INTERVAL_MS: '2000', HOST_LOST_AFTER_MS: '30000', STEP_WAIT_MS: '60000' }, { stopsEngineB: true });
   const classIds: string[] = [];
   let db: Pool;
 
-  const leaks = () => findLeaks(db, `test-${stack.runId}`, classIds, ['unix:///var/run/docker.sock', ENGINE_B]);
+  const leaks = () => findLeaks(db, `test-${stack.runId}`, classIds, [ENGINE_A, ENGINE_B]);
   const noLeaks = { orphans: [], duplicates: [], strayAllocations: [] };
 
-  beforeAll(async () => {
-    execFileSync('bash', ['infra/second-engine.sh'], { stdio: 'ignore' });
+  beforeAll(() => {
     db = testDb();
-    await stack.start();
   });
 
   afterAll(async () => {
-    await stack.stop();
-    execFileSync('bash', ['-c', `ids=$(docker -H ${ENGINE_B} ps -aq --filter label=netlabs.test=${stack.runId}); [ -z "$ids" ] || docker -H ${ENGINE_B} rm -f $ids; ids=$(docker -H ${ENGINE_B} network ls -q --filter label=netlabs.test=${stack.runId}); [ -z "$ids" ] || docker -H ${ENGINE_B} network rm $ids`], { stdio: 'ignore' });
-    execFileSync('bash', ['infra/second-engine.sh', 'stop']);
     await db?.end();
   });
 
@@ -53,7 +41,7 @@ describe('faults: Docker engines', () => {
     expect(new Set(hosts)).toEqual(new Set(['local', 'b']));
     const onB = labs.filter((_, i) => hosts[i] === 'b');
 
-    execFileSync('bash', ['infra/second-engine.sh', 'stop']);
+    stopEngineB();
     await waitFor('labs on b to be reported host-lost', async () => {
       const details = await Promise.all(onB.map(async (l) => (await stack.request('GET', `/labs/${l.id}`)).body));
       return details.every((d) => d.status === 'failed' && d.endReason === 'host-lost') ? details : undefined;
@@ -65,7 +53,7 @@ describe('faults: Docker engines', () => {
     classIds.push(during.id);
     for (const lab of during.labs) expect(await hostOf(lab.id)).toBe('local');
 
-    execFileSync('bash', ['infra/second-engine.sh'], { stdio: 'ignore' });
+    startEngineB();
     await waitFor('b cleaned after it returns', async () => {
       const found = await leaks();
       return found.orphans.length === 0 && found.strayAllocations.length === 0 ? found : undefined;
@@ -87,7 +75,8 @@ describe('faults: Docker engines', () => {
     }
     // Restart both engines, whichever hosts the labs; each restart is shorter than HOST_LOST_AFTER_MS.
     restartLocalEngine();
-    execFileSync('bash', ['-c', 'bash infra/second-engine.sh stop && bash infra/second-engine.sh'], { stdio: 'ignore' });
+    stopEngineB();
+    startEngineB();
 
     const outcomes: { ready?: boolean; marked?: string }[] = [];
     for (const lab of created.labs) {

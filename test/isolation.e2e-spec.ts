@@ -5,6 +5,7 @@ import { canConnect, docker, dockerExec, engineName, inspect } from './support/d
 import { hostAddress, hostAddressesSeenFrom, hostReaches, ipv6Of, listeningPorts, reachedFrom } from './support/fence-probes';
 import { IPV6_SYN_PROBE } from './support/ipv6-probe';
 import { dockerObjects, freePort, TestStack } from './support/stack';
+import { ENGINE_B_LOCK_WAIT_MS, holdEngineB, startEngineB, stopEngineB } from './support/two-engines';
 
 type Lab = { id: string; token: string; values: Record<string, any>; client: string; server: string; serverIp: string };
 
@@ -77,7 +78,6 @@ describe('isolation and limits on the real engine (3 labs)', () => {
   });
 
   it('labs stay apart after another engine on this kernel starts (it rewrites Docker\'s isolation chains with its own bridges only)', async () => {
-    // Left running, as the multi-host tests leave it (second-engine.sh is idempotent).
     // Two lab bridges outside the pools (named like lab bridges, as the engine-level tests make them): fenced by name.
     const label = `netlabs.test=${stack.runId}`;
     const images = { x: [process.env.LAB_IMAGE_UBUNTU ?? 'ubuntu:24.04', 'sleep', 'infinity'], y: [process.env.TEST_IMAGE_BUSYBOX ?? 'busybox:latest', 'httpd', '-f', '-p', '80', '-h', '/'] };
@@ -87,7 +87,14 @@ describe('isolation and limits on the real engine (3 labs)', () => {
       docker('run', '-d', '--label', label, '--name', `iso-${side}-${stack.runId}`, '--network', `iso-${side}-${stack.runId}`, ...images[side]);
       return { name: `iso-${side}-${stack.runId}`, ip: Object.values<any>(inspect('container', `iso-${side}-${stack.runId}`).NetworkSettings.Networks)[0].IPAddress as string };
     });
-    execFileSync('bash', ['-c', 'bash infra/second-engine.sh stop && bash infra/second-engine.sh'], { stdio: 'ignore' });
+    // Left running, as the multi-host tests leave it; restarted alone: another run's labs may be on it.
+    const release = await holdEngineB('exclusive');
+    try {
+      stopEngineB();
+      startEngineB();
+    } finally {
+      await release();
+    }
     const crossings: string[] = [];
     for (const from of labs) {
       for (const to of labs.filter((l) => l !== from)) {
@@ -101,7 +108,7 @@ describe('isolation and limits on the real engine (3 labs)', () => {
     // The probe can succeed: the same server answers on its own network.
     docker('network', 'connect', `iso-y-${stack.runId}`, outside[0].name);
     expect(await canConnect(outside[0].name, outside[1].ip, 80)).toBe(true);
-  });
+  }, ENGINE_B_LOCK_WAIT_MS + 60_000);
 
   it("lab containers cannot reach the host's own services nor other private addresses", async () => {
     const [lab] = labs;

@@ -64,7 +64,13 @@ describe('LTI 1.3 launches, deep linking and grade passback, with the test as th
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
       body: new URLSearchParams(form).toString(),
     });
-    return { status: response.status, location: response.headers.get('location'), type: response.headers.get('content-type'), text: await response.text() };
+    return {
+      status: response.status,
+      location: response.headers.get('location'),
+      type: response.headers.get('content-type'),
+      retryAfter: response.headers.get('retry-after'),
+      text: await response.text(),
+    };
   };
   const launchWith = async (overrides: Record<string, unknown> = {}, sign: Parameters<FakeLms['sign']>[1] = {}) => {
     const l = await login();
@@ -153,6 +159,35 @@ describe('LTI 1.3 launches, deep linking and grade passback, with the test as th
     const replay = await post('/lti/launch', { id_token: again.idToken, state: again.login.state }, again.login.cookie);
     expect(replay.status).toBe(401);
     expect(reasonOf(replay.text)).toMatch(/replayed launch/);
+  });
+
+  it('a learner launching while the Docker hosts are full gets a 503 page saying so, with Retry-After, and is not added', async () => {
+    // Every place taken: this deployment's labs queued and not placed yet, more than the hosts hold (removed below).
+    const deployment = `test-${stack.runId}`;
+    await db.query(
+      `insert into "Lab" (id, "labDefinitionId", prefix, status, deployment, "updatedAt")
+       select gen_random_uuid(), 'docker-network', 'nlfull-' || md5(random()::text), 'provisioning', $1, now() from generate_series(1, 5000)`,
+      [deployment],
+    );
+    // A course launched for the first time: its class is made (empty), the learner's lab is refused.
+    const course = { [`${C}context`]: { id: 'course-full', title: `Full ${stack.runId}`, label: 'FULL' }, sub: 'zoe-sub', name: 'Zoé Full' };
+    const zoe = async () =>
+      (await db.query(`select count(*)::int as n from "Student" s join "Class" c on c.id = s."classId" where c.name = $1 and s."externalId" = 'zoe-sub'`, [`Full ${stack.runId}`])).rows[0].n;
+    try {
+      const refused = await launchWith(course);
+      expect(refused.status, refused.text).toBe(503);
+      expect(refused.type).toMatch(/text\/html/);
+      expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+      expect(reasonOf(refused.text)).toMatch(/^NetLabs has no room for your lab right now: the Docker hosts are full: 1 of the 1 labs could not be placed \(room for 0 more now\); nobody was added\. Try again in \d+ s/);
+      expect(refused.text).not.toMatch(/at \w+ \(/); // no stack trace
+      expect(await zoe()).toBe(0);
+    } finally {
+      await db.query(`delete from "Lab" where deployment = $1 and prefix like 'nlfull-%'`, [deployment]);
+    }
+    // Room again: the same launch gives the learner their lab.
+    const admitted = await launchWith(course);
+    expect(admitted.status, admitted.text).toBe(303);
+    expect(await zoe()).toBe(1);
   });
 
   it('each passed step posts steps passed / total to the line item, Moodle-shaped, with the score media type; the token is cached', async () => {

@@ -18,6 +18,16 @@ type ClassRow = Class;
 /** A class to create (its id generated here, so the one statement can refer to it). */
 type NewClass = Pick<ClassRow, 'id' | 'name' | 'labDefinitionId' | 'labTtlMinutes' | 'idleMinutes' | 'runPolicy' | 'runAfterFailures' | 'language' | 'startsAt'>;
 
+/** How students are seated: where their labs come from and whose they are. */
+export interface Seating {
+  /** The warm pool to claim ready labs from (DEPLOYMENT_ID), or null: every lab is a new one. */
+  warmPool: string | null;
+  /** The DEPLOYMENT_ID the new labs belong to: they count against its hosts' capacity (placement-ledger.ts). */
+  deployment: string;
+  /** Checks there is room for the new labs (libs/placement/admission.ts); refusing rolls everything back. */
+  admit?: Admission;
+}
+
 /** Students seated in a class: each with their lab, `claimed` when it came ready from the warm pool. */
 export interface Seated {
   class: ClassRow;
@@ -41,10 +51,7 @@ export class ClassRepository {
     students: NewStudent[];
     /** When the class starts: its labs' clocks (expiry, idle) start then. */
     startsAt?: Date;
-    warmPool: string | null;
-    /** Checks there is room for the new labs (libs/placement/admission.ts); refusing rolls everything back. */
-    admit?: Admission;
-  }) {
+  } & Seating) {
     const seated = await this.seat(
       {
         id: randomUUID(),
@@ -56,15 +63,14 @@ export class ClassRepository {
         startsAt: input.startsAt ?? null,
       },
       input.students,
-      input.warmPool,
-      input.admit,
+      input,
     );
     return seated!;
   }
 
   /** Students arriving in a live class (an LMS launch): same as at creation. Null when the class is unknown or deleted. */
-  async addStudents(classId: string, students: NewStudent[], warmPool: string | null, admit?: Admission) {
-    return this.seat(classId, students, warmPool, admit);
+  async addStudents(classId: string, students: NewStudent[], seating: Seating) {
+    return this.seat(classId, students, seating);
   }
 
   /**
@@ -79,7 +85,7 @@ export class ClassRepository {
    * start (the warm pool's refill takes the same lock before its row locks: no deadlock), and
    * the labs left to provision are admitted before it commits; a refusal rolls it all back.
    */
-  private async seat(klass: NewClass | string, students: NewStudent[], warmPool: string | null, admit?: Admission): Promise<Seated | null> {
+  private async seat(klass: NewClass | string, students: NewStudent[], { warmPool, deployment, admit }: Seating): Promise<Seated | null> {
     const ids = students.map(() => randomUUID());
     const params = [
       typeof klass === 'string' ? klass : klass.id,
@@ -90,6 +96,7 @@ export class ClassRepository {
       students.map((s) => s.tokenHash),
       students.map((s) => s.labPrefix),
       warmPool,
+      deployment,
     ];
     const rows = admit ? await this.seatAdmitted(params, admit) : (await this.prisma.pool.query<SeatRow>(SEAT_SQL, params)).rows;
     if (!rows.length) return null;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LabStatus } from './generated/enums';
-import { liveLabsByHost, lockPlacement, prismaLedger } from './placement-ledger';
+import { liveLabsByHost, liveLabsOn, lockPlacement, prismaLedger } from './placement-ledger';
 import { PrismaService } from './prisma.service';
 
 export { LabStatus };
@@ -289,13 +289,13 @@ export class LabRepository {
 
   /**
    * setHost under the placement lock, only while the host has fewer than `capacity` live
-   * labs: two workers placing at once never put more labs on a host than it takes.
+   * labs of `deployment`: two workers placing at once never put more labs on a host than it takes.
    */
-  async setHostWithin(id: string, hostId: string, previous: string | null, capacity: number): Promise<'placed' | 'moved' | 'full'> {
+  async setHostWithin(id: string, hostId: string, previous: string | null, capacity: number, deployment: string): Promise<'placed' | 'moved' | 'full'> {
     return this.prisma.$transaction(async (tx) => {
-      await lockPlacement(prismaLedger(tx));
-      const live = await tx.lab.count({ where: { hostId, status: { in: [LabStatus.provisioning, LabStatus.ready, LabStatus.destroying] } } });
-      if (live >= capacity) return 'full';
+      const ledger = prismaLedger(tx);
+      await lockPlacement(ledger);
+      if ((await liveLabsOn(ledger, deployment, hostId)) >= capacity) return 'full';
       const count = await tx.$executeRaw`
         UPDATE "Lab" SET "hostId" = ${hostId}, "updatedAt" = now() AT TIME ZONE 'UTC'
          WHERE id = ${id}::uuid AND "hostId" IS NOT DISTINCT FROM ${previous}::text`;
@@ -303,9 +303,9 @@ export class LabRepository {
     });
   }
 
-  /** Labs holding a place on each host, warm ones included; key null: not placed yet (placement-ledger.ts). */
-  liveByHost(): Promise<Map<string | null, number>> {
-    return liveLabsByHost(prismaLedger(this.prisma));
+  /** Labs of `deployment` holding a place on each host, warm ones included; key null: not placed yet (placement-ledger.ts). */
+  liveByHost(deployment: string): Promise<Map<string | null, number>> {
+    return liveLabsByHost(prismaLedger(this.prisma), deployment);
   }
 
   async touch(id: string): Promise<void> {

@@ -10,6 +10,7 @@
  *     runAfterFailures, language, startsAt ISO or null), or null to add to the existing class $1
  *  $3 student ids, $4 external ids, $5 display names, $6 token hashes, $7 lab prefixes (one per student, in order)
  *  $8 the warm pool to claim from (DEPLOYMENT_ID), or null
+ *  $9 the deployment the new labs belong to (DEPLOYMENT_ID: whose capacity they count against)
  *
  * One row per student, in their order, with the class's columns; an existing class that is
  * unknown or deleted gives no row. The warm claim (`picked` .. `claimed`):
@@ -79,8 +80,8 @@ export const SEAT_SQL = `
     RETURNING l.id, l."studentId", l.generation
   ), cold AS (
     -- One statement gives every row the same now(): a millisecond apart, the class lists them in the students' order.
-    INSERT INTO "Lab" (id, "classId", "studentId", "labDefinitionId", prefix, "expiresAt", "lastActivityAt", "createdAt", "updatedAt")
-    SELECT gen_random_uuid(), c."classId", w."studentId", c."labDefinitionId", i.prefix, c."expiresAt", c.start,
+    INSERT INTO "Lab" (id, "classId", "studentId", "labDefinitionId", prefix, deployment, "expiresAt", "lastActivityAt", "createdAt", "updatedAt")
+    SELECT gen_random_uuid(), c."classId", w."studentId", c."labDefinitionId", i.prefix, $9::text, c."expiresAt", c.start,
            ${NOW} + w.ord * interval '1 millisecond', ${NOW}
       FROM wanted w JOIN input i ON i.id = w."studentId" CROSS JOIN clock c
      WHERE NOT EXISTS (SELECT 1 FROM claimed x WHERE x."studentId" = w."studentId")

@@ -63,7 +63,7 @@ export class WarmLabRepository {
       const wanted = Math.min(target - count, room ? await room(prismaLedger(tx)) : Infinity);
       if (wanted <= 0) return { created: [], trimmed: [] };
       const created = await tx.lab.createManyAndReturn({
-        data: Array.from({ length: wanted }, () => ({ labDefinitionId, prefix: `nl-${randomBytes(4).toString('hex')}`, hostId, warmPool: pool })),
+        data: Array.from({ length: wanted }, () => ({ labDefinitionId, prefix: `nl-${randomBytes(4).toString('hex')}`, hostId, warmPool: pool, deployment: pool })),
         select: { id: true, generation: true },
       });
       return { created, trimmed: [] };

@@ -55,24 +55,31 @@ describe('host capacity', () => {
   });
 });
 
-/** A LedgerDb that answers the lock and the count of live labs, and records the order of the statements. */
-function fakeDb(live: [string | null, number][]) {
+/**
+ * A LedgerDb that answers the lock and the count of live labs of the deployment asked for
+ * (`live` is the deployment's own; `others` those of other deployments sharing the database),
+ * and records the order of the statements.
+ */
+function fakeDb(live: [string | null, number][], others: Record<string, [string | null, number][]> = {}) {
   const statements: string[] = [];
   const db = {
-    query: async (sql: string) => {
+    query: async (sql: string, params: unknown[] = []) => {
       if (sql.includes('pg_advisory_xact_lock')) {
         statements.push('lock');
         return { rows: [{ locked: 1 }] };
       }
       statements.push('count');
-      return { rows: live.map(([hostId, count]) => ({ hostId, count })) };
+      // No deployment given: every row of the database, as an unscoped count would see them.
+      const rows = !params.length ? [...live, ...Object.values(others).flat()] : params[0] === settings.DEPLOYMENT_ID ? live : (others[String(params[0])] ?? []);
+      return { rows: rows.map(([hostId, count]) => ({ hostId, count })) };
     },
   } satisfies LedgerDb;
   return { db, statements };
 }
 
+const settings = config({ DEPLOYMENT_ID: 'prod' });
+
 describe('admission', () => {
-  const settings = config();
   const caps = [
     { hostId: 'a', labs: 5, limitedBy: 'max-labs' as const },
     { hostId: 'b', labs: 5, limitedBy: 'max-labs' as const },
@@ -90,6 +97,14 @@ describe('admission', () => {
     const refusal = await admissionFor(caps, settings)(db, 7).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(PlacementRefusedError);
     expect(refusal).toMatchObject({ unplaced: 3, requested: 7, free: 4 });
+  });
+
+  it('counts only the labs of its own deployment: rows other deployments left in the database take no place', async () => {
+    // Another NetLabs (or an earlier test run) sharing the database has labs "live" on the same host ids.
+    const { db } = fakeDb([['a', 4], [null, 2]], { staging: [['a', 50], ['b', 50], [null, 9]] });
+    await expect(admissionFor(caps, settings)(db, 2)).resolves.toBeUndefined();
+    // b's 5 places are free; 6 in all, less the 2 labs queued.
+    expect(await warmRoomFor(caps, 'b', settings)(db)).toBe(4);
   });
 
   it('refuses everything when no host is up', async () => {

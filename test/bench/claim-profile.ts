@@ -60,6 +60,7 @@ async function main(): Promise<void> {
         settings: { runPolicy: 'after-failures', runAfterFailures: 3, language: 'fr' },
         students: rows,
         warmPool: pool,
+        deployment: pool,
       });
       const took = performance.now() - t0;
       classIds.push(created.class.id);

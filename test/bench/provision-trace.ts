@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     settings: { runPolicy: 'always', runAfterFailures: 0, language: 'en' },
     students,
     warmPool: null,
+    deployment: process.env.DEPLOYMENT_ID!,
   });
   const prefixes = new Map(created.labs.map(({ lab }, i) => [lab.id, students[i].labPrefix]));
   try {

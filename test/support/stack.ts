@@ -267,8 +267,9 @@ export async function cleanUpRun(run: { runId: string; databaseUrl: string | und
 }
 
 /**
- * Ends the labs of a stopped test deployment in the database (its classes' labs and the warm
- * labs it kept), so no later run's reconciler adopts them.
+ * Ends the labs of a stopped test deployment in the database (every lab it made: its classes'
+ * labs, those of classes an LTI launch made, the warm labs it kept), so no later run's
+ * reconciler adopts them.
  */
 export async function endLabsInDatabase(databaseUrl: string | undefined, deploymentId: string, classIds: string[]): Promise<void> {
   const db = new Pool({ connectionString: databaseUrl, max: 1 });
@@ -279,6 +280,9 @@ export async function endLabsInDatabase(databaseUrl: string | undefined, deploym
     await db.query(`update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'trimmed'), "destroyedAt" = now() where id in (${warm}) and status <> 'destroyed'`, [
       deploymentId,
     ]);
+    const made = `select id from "Lab" where deployment = $1 and status <> 'destroyed'`;
+    await db.query(`delete from "Allocation" where "labId" in (${made})`, [deploymentId]);
+    await db.query(`update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'deleted'), "destroyedAt" = now() where id in (${made})`, [deploymentId]);
     if (!classIds.length) return;
     await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where "classId" = any($1::uuid[]))`, [classIds]);
     await db.query(

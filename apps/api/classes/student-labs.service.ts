@@ -52,7 +52,7 @@ export class StudentLabsService {
     const { rows, tokens } = this.newStudents(students);
     const admit = await this.admission();
     const created = await this.refusedAsNoRoom('nothing was created', () =>
-      this.classes.createWithLabs({ ...input, students: rows, warmPool: this.warmPool(input.startsAt), admit }),
+      this.classes.createWithLabs({ ...input, students: rows, warmPool: this.warmPool(input.startsAt), deployment: this.config.DEPLOYMENT_ID, admit }),
     );
     return { class: created.class, labs: await this.launch(created, tokens) };
   }
@@ -66,7 +66,7 @@ export class StudentLabsService {
     const admit = await this.admission();
     let found;
     try {
-      found = await this.refusedAsNoRoom('nobody was added', () => this.classes.addStudents(classId, rows, this.warmPool(undefined), admit));
+      found = await this.refusedAsNoRoom('nobody was added', () => this.classes.addStudents(classId, rows, { warmPool: this.warmPool(undefined), deployment: this.config.DEPLOYMENT_ID, admit }));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // Nothing was written (one transaction): say which students are already there.

@@ -34,7 +34,7 @@ export class ApiMetricsCollector {
     // Placement by capacity (README.md, "Capacity and placement"): one read of host records and live labs per scrape.
     const places = async () => {
       const capacities = await capacity.capacities();
-      return { capacities, free: freePlaces(capacities, await labs.liveByHost(), config) };
+      return { capacities, free: freePlaces(capacities, await labs.liveByHost(config.DEPLOYMENT_ID), config) };
     };
     metrics.gauge('netlabs_host_capacity_labs', 'Labs each Docker host that is up can hold (the smallest of HOST_MAX_LABS, memory, CPUs and the subnet pool: limited_by)', ['host', 'limited_by'], async (set) => {
       for (const c of (await places()).capacities) set({ host: c.hostId, limited_by: c.limitedBy }, c.labs);

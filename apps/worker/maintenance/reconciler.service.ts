@@ -63,8 +63,13 @@ export class ReconcilerService {
       owned = await host.listOwned({ key: LABEL_DEPLOYMENT, value: this.config.DEPLOYMENT_ID });
     } catch (error) {
       const previous = await this.hostRecords.record(host.hostId, endpoint, HostStatus.down);
-      if (previous !== HostStatus.down) this.logger.warn(`Docker host ${host.hostId} does not answer: ${String(error)}`);
-      // A short outage (an engine restart) is not a lost host: its containers come back with it.
+      // A short outage (an engine restart, one ping lost under load) is not a lost host: its
+      // containers come back with it. The first failed ping never loses it: the last answer
+      // is then a whole RECONCILE_INTERVAL_MS old (60 s, as HOST_LOST_AFTER_MS by default).
+      if (previous !== HostStatus.down) {
+        this.logger.warn(`Docker host ${host.hostId} does not answer: ${String(error)}`);
+        return { removed: 0, repaired: 0, marked: 0 };
+      }
       if (!(await this.hostRecords.silentFor(host.hostId, this.config.HOST_LOST_AFTER_MS))) return { removed: 0, repaired: 0, marked: 0 };
       const marked = await this.labs.markHostLost(host.hostId);
       if (marked) this.logger.warn(`Docker host ${host.hostId} lost: ${marked} labs reported host-lost`);

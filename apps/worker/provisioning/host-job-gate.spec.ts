@@ -26,14 +26,14 @@ class FakeSlots implements HostSlotStore {
   }
 }
 
-function setup(opts: { hostId?: string | null; candidates?: string[]; down?: string[]; perHost?: number; status?: string }) {
+function setup(opts: { hostId?: string | null; candidates?: string[]; down?: string[]; perHost?: number; status?: string; silent?: string[] }) {
   const slots = new FakeSlots(opts.perHost ?? 1);
   const lab = { id: 'lab1', hostId: opts.hostId ?? null, status: opts.status ?? 'provisioning' };
   const placed: string[] = [];
   const placement: GatePlacement = {
     isDown: async (id) => (opts.down ?? []).includes(id),
     candidates: async () => ({ ids: opts.candidates ?? ['a', 'b'], skipped: ['c: full (2 labs, limited by max-labs)'] }),
-    answers: async () => null,
+    answers: async (id) => ((opts.silent ?? []).includes(id) ? `Docker host ${id} does not answer: connect ENOENT` : null),
   };
   const labs: GateLabs = { findForProvisioning: async () => lab };
   const placer: GatePlacer = {
@@ -91,6 +91,24 @@ describe('HostJobGate', () => {
     await expect(gate.run(job, 'tok', 'lab1', true, async () => 'ran')).rejects.toBeInstanceOf(DelayedError);
     expect(placed).toEqual([]);
     expect(delays).toHaveLength(1);
+  });
+
+  it('waits (delayed, not an attempt) while the only host with room does not answer, and places the lab there once it does', async () => {
+    // Host a is full (not a candidate); b has room, its engine is restarting.
+    const silent = ['b'];
+    const { gate, job, placed, delays } = setup({ candidates: ['b'], silent });
+    for (let i = 0; i < 6; i++) await expect(gate.run(job, 'tok', 'lab1', true, async () => 'ran')).rejects.toBeInstanceOf(DelayedError);
+    expect(placed).toEqual([]);
+    expect(delays).toHaveLength(6);
+    silent.length = 0;
+    expect(await gate.run(job, 'tok', 'lab1', true, async () => 'ran')).toBe('ran');
+    expect(placed).toEqual(['b']);
+  });
+
+  it('places the lab on a host that answers rather than wait for one that does not', async () => {
+    const { gate, job, placed } = setup({ candidates: ['b', 'a'], silent: ['b'] });
+    expect(await gate.run(job, 'tok', 'lab1', true, async () => 'ran')).toBe('ran');
+    expect(placed).toEqual(['a']);
   });
 
   it('fails (the job retries, then the lab fails) when no host has room, saying why', async () => {

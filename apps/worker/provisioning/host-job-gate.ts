@@ -29,8 +29,9 @@ export interface GatePlacer {
  * Runs a lab's provision, reset or teardown job holding one of its host's slots
  * (HostSlots, HOST_PROVISION_CONCURRENCY per host over every worker). A lab not placed
  * yet is placed here, on the host with the most places left that has a slot free; when
- * the host (or every host with room) has none, the job is moved back to the queue,
- * delayed, and the worker slot goes to other work: a busy engine never starves the others.
+ * the host (or every host with room) has none, or does not answer, the job is moved back
+ * to the queue, delayed, and the worker slot goes to other work: a busy engine never
+ * starves the others, and a lab waits out an engine restart instead of failing.
  * The slot's lease is renewed while the job runs and given back when it ends.
  */
 @Injectable()
@@ -78,10 +79,12 @@ export class HostJobGate {
   private async placeWithSlot(lab: { id: string; hostId: string | null }, holder: string, job: GatedJob, token: string | undefined): Promise<string> {
     const { ids, skipped } = await this.placement.candidates();
     let busy = 0;
+    const silent: string[] = [];
     for (const id of ids) {
       const error = await this.placement.answers(id);
       if (error) {
         skipped.push(`${id}: ${error}`);
+        silent.push(id);
         continue;
       }
       if (!(await this.slots.take(id, holder))) {
@@ -107,6 +110,10 @@ export class HostJobGate {
       return this.delay(job, token, `host ${placed} is busy`);
     }
     if (busy) return this.delay(job, token, `every host with room is busy (${busy})`);
+    // Hosts with room that do not answer right now (an engine restarting) are waited for as
+    // busy ones are, not failed in a few retries: until the reconciler marks them down, when
+    // they are no longer candidates and the lab fails as with no room.
+    if (silent.length) return this.delay(job, token, `no host with room answers now (${silent.join(', ')})`);
     throw new NoHostError(skipped);
   }
 

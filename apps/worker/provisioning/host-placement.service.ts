@@ -40,7 +40,7 @@ export class HostPlacementService {
    */
   async candidates(): Promise<{ ids: string[]; skipped: string[] }> {
     const capacities = await this.capacity.capacities();
-    const { perHost } = freePlaces(capacities, await this.labs.liveByHost(), this.config);
+    const { perHost } = freePlaces(capacities, await this.labs.liveByHost(this.config.DEPLOYMENT_ID), this.config);
     const skipped = this.hosts.ids().filter((id) => !perHost.has(id)).map((id) => `${id}: down`);
     const ranked = capacities
       .map((c) => ({ id: c.hostId, free: perHost.get(c.hostId) ?? 0, tieBreak: Math.random(), capacity: c }))
@@ -70,7 +70,7 @@ export class HostPlacementService {
    */
   async claim(labId: string, hostId: string, previous: string | null): Promise<'placed' | 'moved' | 'full'> {
     const capacity = (await this.capacity.capacities()).find((c) => c.hostId === hostId)?.labs ?? 0;
-    return this.labs.setHostWithin(labId, hostId, previous, capacity);
+    return this.labs.setHostWithin(labId, hostId, previous, capacity, this.config.DEPLOYMENT_ID);
   }
 
   /** The host with the most places left that answers; throws (the job retries later) when none. */

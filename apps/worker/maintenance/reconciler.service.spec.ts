@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { AppConfig } from '../../../libs/config/app-config';
+import type { DockerHostPool } from '../../../libs/docker/docker-host-pool';
+import type { AllocationRepository } from '../../../libs/persistence/allocation.repository';
+import type { AuditRepository } from '../../../libs/persistence/audit.repository';
+import { type HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
+import type { LabRepository } from '../../../libs/persistence/lab.repository';
+import type { HostCapacityService } from '../../../libs/placement/host-capacity.service';
+import type { JobQueue } from '../../../libs/queue/job-queue.service';
+import type { LabConsoleService } from '../provisioning/lab-console.service';
+import { ReconcilerService } from './reconciler.service';
+
+const config = { DEPLOYMENT_ID: 'd1', DOCKER_HOSTS: [{ id: 'b', endpoint: 'unix:///b.sock' }], HOST_LOST_AFTER_MS: 60_000 } as unknown as AppConfig;
+const never = (what: string) => async () => {
+  throw new Error(`${what} was not expected: the host does not answer`);
+};
+
+/** Host b does not answer; its record says it was last seen `lastSeenMsAgo` ago, with status `status`. */
+function setup(status: HostStatus, lastSeenMsAgo: number) {
+  const record = { status, lastSeenAt: new Date(Date.now() - lastSeenMsAgo) };
+  const lost: string[] = [];
+  const host = { hostId: 'b', ping: async () => Promise.reject(new Error('connect ENOENT /b.sock')), listOwned: never('listOwned') };
+  const hosts = { all: () => [host] } as unknown as DockerHostPool;
+  const hostRecords = {
+    record: async (_id: string, _endpoint: string, next: HostStatus) => {
+      const previous = record.status;
+      record.status = next;
+      return previous;
+    },
+    // As HostRepository.silentFor: a host marked up is not silent; else since its last answer.
+    silentFor: async (_id: string, ms: number) => record.status !== HostStatus.up && Date.now() - record.lastSeenAt.getTime() >= ms,
+  } as unknown as HostRepository;
+  const labs = {
+    markHostLost: async (id: string) => (lost.push(id), 3),
+    findStuck: async () => [],
+    findLive: never('findLive'),
+  } as unknown as LabRepository;
+  const sut = new ReconcilerService(
+    config,
+    hosts,
+    hostRecords,
+    labs,
+    { releaseOrphans: never('releaseOrphans') } as unknown as AllocationRepository,
+    { record: never('audit') } as unknown as AuditRepository,
+    { ensure: never('ensure') } as unknown as JobQueue,
+    {} as LabConsoleService,
+    { refresh: never('refresh') } as unknown as HostCapacityService,
+  );
+  return { sut, lost, record };
+}
+
+describe('ReconcilerService', () => {
+  it('marks a host down, not lost, at its first unanswered ping, however long ago the previous run saw it', async () => {
+    // Runs are RECONCILE_INTERVAL_MS (60 s) apart: the last answer is always about that old.
+    const { sut, lost, record } = setup(HostStatus.up, 61_000);
+    expect(await sut.reconcile()).toEqual({ outcome: 'done', removed: 0, repaired: 0, marked: 0 });
+    expect(record.status).toBe(HostStatus.down);
+    expect(lost).toEqual([]);
+  });
+
+  it('reports the labs of a host still silent at the next run, HOST_LOST_AFTER_MS after its last answer, host-lost', async () => {
+    const { sut, lost } = setup(HostStatus.down, 121_000);
+    expect(await sut.reconcile()).toMatchObject({ marked: 3 });
+    expect(lost).toEqual(['b']);
+  });
+
+  it('waits out an outage shorter than HOST_LOST_AFTER_MS', async () => {
+    const { sut, lost } = setup(HostStatus.down, 30_000);
+    expect(await sut.reconcile()).toMatchObject({ marked: 0 });
+    expect(lost).toEqual([]);
+  });
+});
