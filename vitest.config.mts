@@ -12,6 +12,7 @@ const SERIAL_E2E = [
   'test/placement.e2e-spec.ts', // fills the second engine to its HOST_MAX_LABS
   'test/scale-out.e2e-spec.ts', // 100 labs, two engines, nginx
   'test/lab-guard.e2e-spec.ts', // waits for fork-bomb patrols, slow on a loaded machine
+  'test/api-hardening.e2e-spec.ts', // counts Student lookups in pg_stat_user_tables: database-wide
 ];
 /** Files of the parallel e2e group at once (each takes its own slice of the pool and ports: test/support/worker-slice.ts). */
 const E2E_WORKERS = 2;

@@ -235,7 +235,8 @@ describe('scale out: two engines (one over mutual TLS), two API processes behind
           const answer = await stack.request('POST', `/labs/${lab.id}/terminals/${session}/reconnect`, {}, lab.token);
           return answer.status === 201 ? undefined : answer;
         },
-        { timeoutMs: LEASE_MS * 4, intervalMs: 250 },
+        // Every try is one of the student's RATE_LIMIT_STUDENT requests a minute: a few are enough.
+        { timeoutMs: LEASE_MS * 4, intervalMs: 1500 },
       );
       expect(gone).toMatchObject({ status: 410, body: { message: expect.stringMatching(/process that ran it stopped; open a new terminal/) } });
       // Recorded by the survivor that reaped it (the sweep, or this reconnect finding the owner gone).
