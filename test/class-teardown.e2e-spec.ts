@@ -5,11 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDb } from './support/db';
-import { dockerObjects, TestStack } from './support/stack';
+import { describe, expect, it } from 'vitest';
+import { dockerObjects } from './support/stack';
 import { sleep, waitFor } from './support/wait-for';
+import { startedStack } from './support/started-stack';
 
 const BUSYBOX = process.env.TEST_IMAGE_BUSYBOX ?? 'netlabs-local/busybox:latest';
 
@@ -53,19 +52,8 @@ async function readEvents(url: string, token: string | null, timeoutMs = 120_000
 }
 
 describe('class progress and teardown in bulk', () => {
-  const stack = new TestStack({ RECONCILE_INTERVAL_MS: '2000', STEP_WAIT_MS: '120000' });
+  const { stack, db } = startedStack({ RECONCILE_INTERVAL_MS: '2000', STEP_WAIT_MS: '120000' });
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  let db: Pool;
-
-  beforeAll(async () => {
-    db = testDb();
-    await stack.start();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-    await db?.end();
-  });
 
   it('streams each lab of a class of 3 as it becomes ready, with counts matching GET /classes/:id', async () => {
     const created = await stack.request('POST', '/classes', {

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDb } from './support/db';
 import { dockerObjects, TestStack } from './support/stack';
 import { waitFor } from './support/wait-for';
+import { startedStack } from './support/started-stack';
 
 interface NetworkInspect {
   Name: string;
@@ -18,18 +17,7 @@ function labNetworks(labId: string): NetworkInspect[] {
 }
 
 describe('core platform (real API, worker, Postgres, Redis and Docker)', () => {
-  const stack = new TestStack();
-  let db: Pool;
-
-  beforeAll(async () => {
-    db = testDb();
-    await stack.start();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-    await db?.end();
-  });
+  const { stack, db } = startedStack();
 
   it('reports db, redis and docker in /health without a token', async () => {
     const health = await stack.request('GET', '/health', undefined, null);

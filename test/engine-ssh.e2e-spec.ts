@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoKeyShown, runEntry } from './support/run-entry';
 import { dockerObjects, freePort, TestStack } from './support/stack';
 import { waitFor } from './support/wait-for';
+import { expectStep2aRunsAndPasses } from './support/step-2a';
 
 const ROOT = path.resolve(__dirname, '..');
 // sshd reads the authorized keys as netlabs-ssh: a folder of its own that user may enter.
@@ -75,12 +76,7 @@ describe('a Docker host over SSH (sshd on 127.0.0.1 in front of the local engine
     expect(dockerObjects('container', `label=netlabs.lab=${lab.id}`).length).toBeGreaterThan(0);
 
     // Step 2a: its check reads the engine (the httpd container, its published port), over SSH.
-    const before = await stack.request('POST', `/labs/${lab.id}/steps/2a/verify`, {}, lab.token);
-    expect(before.body.passed).toBe(false);
-    const ran = await stack.request('POST', `/labs/${lab.id}/steps/2a/run`, {}, lab.token);
-    expect(ran.body.succeeded, ran.body.output).toBe(true);
-    const after = await stack.request('POST', `/labs/${lab.id}/steps/2a/verify`, {}, lab.token);
-    expect(after.body.passed, JSON.stringify(after.body.checks)).toBe(true);
+    await expectStep2aRunsAndPasses(stack, lab);
     // The worker and the API reached the engine through sshd (docker-modem opens a session per call).
     expect((sshdLog().match(/Accepted publickey/g) ?? []).length).toBeGreaterThan(sessionsBefore + 10);
 

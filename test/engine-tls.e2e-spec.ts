@@ -24,6 +24,7 @@ import { expectNoKeyShown, runEntry } from './support/run-entry';
 import { freePort, TestStack } from './support/stack';
 import { TestTerminal } from './support/terminal-client';
 import { waitFor } from './support/wait-for';
+import { expectStep2aRunsAndPasses } from './support/step-2a';
 
 const ROOT = path.resolve(__dirname, '..');
 const work = mkdtempSync(path.join(tmpdir(), 'nl-engine-tls-'));
@@ -169,12 +170,7 @@ describe('a Docker host over mutual TLS (engine c)', () => {
     expect(ids(execFileSync('docker', ['ps', '-aq', '--filter', `label=netlabs.lab=${lab.id}`]).toString())).toEqual([]);
 
     // A task step whose check reads the engine (the httpd container and its published port).
-    const before = await stack.request('POST', `/labs/${lab.id}/steps/2a/verify`, {}, lab.token);
-    expect(before.body.passed).toBe(false);
-    const ran = await stack.request('POST', `/labs/${lab.id}/steps/2a/run`, {}, lab.token);
-    expect(ran.body.succeeded, ran.body.output).toBe(true);
-    const after = await stack.request('POST', `/labs/${lab.id}/steps/2a/verify`, {}, lab.token);
-    expect(after.body.passed, JSON.stringify(after.body.checks)).toBe(true);
+    await expectStep2aRunsAndPasses(stack, lab);
 
     // The console's terminal, and the lab's daemon (the gateway, over TLS to engine c) from it.
     const opened = await stack.request('POST', `/labs/${lab.id}/terminals`, { container: 'console' }, lab.token);

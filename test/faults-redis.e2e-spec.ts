@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDb } from './support/db';
+import { describe, expect, it } from 'vitest';
 import { findLeaks } from './support/leak-check';
-import { QUICK_RECOVERY, TestStack } from './support/stack';
+import { QUICK_RECOVERY } from './support/stack';
 import { sleep } from './support/wait-for';
+import { startedStack } from './support/started-stack';
 
 /** Redis shut down without saving (every queue, lease and session gone), then started again. */
 function restartRedis(): void {
@@ -14,19 +13,8 @@ function restartRedis(): void {
 
 // In the e2e-serial group (vitest.config.mts): restarting Redis disturbs every stack on the machine.
 describe('faults: a Redis restart', () => {
-  const stack = new TestStack(QUICK_RECOVERY);
+  const { stack, db } = startedStack(QUICK_RECOVERY);
   const classIds: string[] = [];
-  let db: Pool;
-
-  beforeAll(async () => {
-    db = testDb();
-    await stack.start();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-    await db?.end();
-  });
 
   it('restarting Redis (nothing kept) and the worker while 10 labs provision: all converge to ready', async () => {
     const created = await stack.request('POST', '/classes', {

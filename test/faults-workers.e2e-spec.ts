@@ -1,9 +1,8 @@
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDb } from './support/db';
+import { describe, expect, it } from 'vitest';
 import { findLeaks } from './support/leak-check';
-import { QUICK_RECOVERY, TestStack } from './support/stack';
+import { QUICK_RECOVERY } from './support/stack';
 import { sleep, waitFor } from './support/wait-for';
+import { startedStack } from './support/started-stack';
 
 const CYCLES = Number(process.env.FAULT_CYCLES ?? 200);
 const BATCH = 10;
@@ -11,19 +10,8 @@ const BATCH = 10;
 // The Redis restart is in faults-redis.e2e-spec.ts: it disturbs every stack on the machine, so it
 // runs in the e2e-serial group; this file only kills its own worker and runs beside others.
 describe('faults: worker kills', () => {
-  const stack = new TestStack(QUICK_RECOVERY);
+  const { stack, db } = startedStack(QUICK_RECOVERY);
   const classIds: string[] = [];
-  let db: Pool;
-
-  beforeAll(async () => {
-    db = testDb();
-    await stack.start();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-    await db?.end();
-  });
 
   it(`${CYCLES} provision/teardown cycles with random worker kills: zero leaks, zero duplicates`, async () => {
     let kills = 0;

@@ -1,16 +1,14 @@
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDb } from './support/db';
-import { dockerObjects, TestStack } from './support/stack';
+import { describe, expect, it } from 'vitest';
+import { dockerObjects } from './support/stack';
 import { waitFor } from './support/wait-for';
+import { startedStack } from './support/started-stack';
 
 /**
  * A lab lives through several generations (each reset starts one): its teardown must
  * happen in every one of them, and the class's TTL and deletion stay final.
  */
 describe('lab generations: teardown after a reset, TTL as a hard cap, deleted classes', () => {
-  const stack = new TestStack({ REAP_INTERVAL_MS: '1000', STEP_WAIT_MS: '60000' });
-  let db: Pool;
+  const { stack, db } = startedStack({ REAP_INTERVAL_MS: '1000', STEP_WAIT_MS: '60000' });
 
   const status = async (labId: string) => (await stack.request('GET', `/labs/${labId}`)).body;
   const until = (labId: string, wanted: string, timeoutMs = 60_000) =>
@@ -28,16 +26,6 @@ describe('lab generations: teardown after a reset, TTL as a hard cap, deleted cl
     expect(dockerObjects('container', `label=netlabs.lab=${labId}`)).toEqual([]);
     expect(dockerObjects('network', `label=netlabs.lab=${labId}`)).toEqual([]);
   };
-
-  beforeAll(async () => {
-    db = testDb();
-    await stack.start();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-    await db?.end();
-  });
 
   it('delete, reset, delete: the second teardown really happens (lab, then class)', async () => {
     const created = await stack.createClassAndWait(['del-lab', 'del-class'], 'generations-delete');
