@@ -55,6 +55,15 @@ function toSnapshot(row: SnapshotRow | undefined): LabSnapshot | null {
 }
 
 /** A lab as its teardown needs it. */
+/**
+ * The labs a deployment looks after (reconciler, reaper): its own, and those made before
+ * labs said their deployment. Other deployments sharing the database (parallel test runs, a
+ * staging NetLabs) are theirs to mend: one must never requeue, reap or repair another's lab.
+ */
+function ofDeployment(deployment: string) {
+  return { OR: [{ deployment }, { deployment: null }] };
+}
+
 export interface TeardownLab {
   id: string;
   /** Null for a warm lab (no class until a student claims it). */
@@ -181,9 +190,9 @@ export class LabRepository {
     await this.prisma.lab.update({ where: { id }, data: { status: LabStatus.destroyed, destroyedAt: new Date(), leaked } });
   }
 
-  /** Destroyed labs of a host whose teardown left objects on the engine. */
-  findLeaking(hostId: string) {
-    return this.prisma.lab.findMany({ where: { hostId, status: LabStatus.destroyed, leaked: { not: null } }, select: { id: true, classId: true, leaked: true } });
+  /** Destroyed labs of `deployment` on a host whose teardown left objects on the engine. */
+  findLeaking(hostId: string, deployment: string) {
+    return this.prisma.lab.findMany({ where: { hostId, status: LabStatus.destroyed, leaked: { not: null }, ...ofDeployment(deployment) }, select: { id: true, classId: true, leaked: true } });
   }
 
   /**
@@ -207,27 +216,28 @@ export class LabRepository {
     ]);
   }
 
-  /** Labs past their expiry or idle timeout, with the reason to record and their generation (for the job id). */
-  findReapable(now = new Date()): Promise<{ id: string; generation: number; reason: 'expired' | 'idle' }[]> {
+  /** Labs of `deployment` past their expiry or idle timeout, with the reason to record and their generation (for the job id). */
+  findReapable(deployment: string, now = new Date()): Promise<{ id: string; generation: number; reason: 'expired' | 'idle' }[]> {
     return this.prisma.$queryRaw`
       SELECT l.id::text AS id, l.generation,
              CASE WHEN l."expiresAt" < ${now} THEN 'expired' ELSE 'idle' END AS reason
         FROM "Lab" l JOIN "Class" c ON c.id = l."classId"
        WHERE l.status = 'ready'
+         AND (l.deployment = ${deployment} OR l.deployment IS NULL)
          AND (l."expiresAt" < ${now} OR l."lastActivityAt" + make_interval(mins => c."idleMinutes") < ${now})`;
   }
 
-  /** Labs left in a transient state for longer than `olderThanMs` (their job may have been lost). */
-  findStuck(olderThanMs: number) {
+  /** Labs of `deployment` left in a transient state for longer than `olderThanMs` (their job may have been lost). */
+  findStuck(olderThanMs: number, deployment: string) {
     return this.prisma.lab.findMany({
-      where: { status: { in: [LabStatus.provisioning, LabStatus.destroying] }, updatedAt: { lt: new Date(Date.now() - olderThanMs) } },
+      where: { status: { in: [LabStatus.provisioning, LabStatus.destroying] }, updatedAt: { lt: new Date(Date.now() - olderThanMs) }, ...ofDeployment(deployment) },
       select: { id: true, status: true, endReason: true, generation: true },
     });
   }
 
-  /** Labs that still own something on a Docker host (anything not destroyed). */
-  findLive() {
-    return this.prisma.lab.findMany({ where: { status: { not: LabStatus.destroyed } }, select: { id: true, classId: true, prefix: true, hostId: true, status: true } });
+  /** Labs of `deployment` that still own something on a Docker host (anything not destroyed). */
+  findLive(deployment: string) {
+    return this.prisma.lab.findMany({ where: { status: { not: LabStatus.destroyed }, ...ofDeployment(deployment) }, select: { id: true, classId: true, prefix: true, hostId: true, status: true } });
   }
 
   /**
@@ -264,10 +274,10 @@ export class LabRepository {
     });
   }
 
-  /** A host stopped answering: its live labs are reported lost (their objects are cleaned when it returns). */
-  async markHostLost(hostId: string): Promise<number> {
+  /** A host stopped answering: the live labs `deployment` has on it are reported lost (their objects are cleaned when it returns). */
+  async markHostLost(hostId: string, deployment: string): Promise<number> {
     const { count } = await this.prisma.lab.updateMany({
-      where: { hostId, status: { in: [LabStatus.provisioning, LabStatus.ready] } },
+      where: { hostId, status: { in: [LabStatus.provisioning, LabStatus.ready] }, ...ofDeployment(deployment) },
       data: { status: LabStatus.failed, endReason: 'host-lost', failureReason: `Docker host ${hostId} stopped answering` },
     });
     return count;

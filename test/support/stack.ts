@@ -122,8 +122,17 @@ export class TestStack {
 
   /** The lines of every API process's log (test-artifacts/api*-<runId>.log) that contain `fragment`. */
   apiLogLines(fragment: string): string[] {
+    return this.logLines('api', fragment);
+  }
+
+  /** The lines of the worker's log (test-artifacts/worker-<runId>.log) that contain `fragment`. */
+  workerLogLines(fragment: string): string[] {
+    return this.logLines('worker', fragment);
+  }
+
+  private logLines(kind: 'api' | 'worker', fragment: string): string[] {
     const dir = path.join(ROOT, 'test-artifacts');
-    const logs = readdirSync(dir).filter((name) => new RegExp(`^api\\d*-${this.runId}\\.log$`).test(name));
+    const logs = readdirSync(dir).filter((name) => new RegExp(`^${kind}\\d*-${this.runId}\\.log$`).test(name));
     return logs.flatMap((name) => readFileSync(path.join(dir, name), 'utf8').split('\n')).filter((line) => line.includes(fragment));
   }
 

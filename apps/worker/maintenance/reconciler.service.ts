@@ -71,7 +71,7 @@ export class ReconcilerService {
         return { removed: 0, repaired: 0, marked: 0 };
       }
       if (!(await this.hostRecords.silentFor(host.hostId, this.config.HOST_LOST_AFTER_MS))) return { removed: 0, repaired: 0, marked: 0 };
-      const marked = await this.labs.markHostLost(host.hostId);
+      const marked = await this.labs.markHostLost(host.hostId, this.config.DEPLOYMENT_ID);
       if (marked) this.logger.warn(`Docker host ${host.hostId} lost: ${marked} labs reported host-lost`);
       return { removed: 0, repaired: 0, marked };
     }
@@ -79,7 +79,7 @@ export class ReconcilerService {
     // Its CPUs and memory, for placement by capacity (a host's memory may change: a VM resized).
     await this.capacity.refresh(host.hostId);
 
-    const live = new Map((await this.labs.findLive()).filter((l) => l.status !== LabStatus.failed).map((l) => [l.id, l]));
+    const live = new Map((await this.labs.findLive(this.config.DEPLOYMENT_ID)).filter((l) => l.status !== LabStatus.failed).map((l) => [l.id, l]));
     const orphanLabs = new Set(owned.filter((o) => !live.has(o.labId)).map((o) => o.labId));
     let removed = 0;
     const stillLeaking = new Set<string>();
@@ -105,7 +105,7 @@ export class ReconcilerService {
    * lab with nothing left of it on the host gets its allocations freed and its leak cleared.
    */
   private async clearLeaks(host: TenantDocker, stillLeaking: Set<string>): Promise<void> {
-    for (const lab of await this.labs.findLeaking(host.hostId)) {
+    for (const lab of await this.labs.findLeaking(host.hostId, this.config.DEPLOYMENT_ID)) {
       if (stillLeaking.has(lab.id)) continue;
       // Listed after the sweep: the object may have been removed by it, or by someone else.
       const left = await host.listOwned({ key: LABEL_LAB, value: lab.id });
@@ -125,7 +125,7 @@ export class ReconcilerService {
    */
   private async requeueStuckLabs(): Promise<number> {
     let requeued = 0;
-    for (const lab of await this.labs.findStuck(this.config.STUCK_AFTER_MS)) {
+    for (const lab of await this.labs.findStuck(this.config.STUCK_AFTER_MS, this.config.DEPLOYMENT_ID)) {
       const reason = (lab.endReason as EndReason | null) ?? 'deleted';
       const added =
         lab.status !== LabStatus.provisioning
