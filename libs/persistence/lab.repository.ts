@@ -46,6 +46,13 @@ const SNAPSHOT_SELECT = `
          COALESCE((SELECT array_agg(p."stepId") FROM "StepProgress" p WHERE p."labId" = l.id AND p.status = 'passed'), '{}') AS "passedSteps"
     FROM "Lab" l JOIN "Class" c ON c.id = l."classId"`;
 
+/**
+ * Both run on every request of a student (the token) or an instructor (the id): named, so each
+ * pool connection parses and plans them once (a prepared statement) instead of on every call.
+ */
+const SNAPSHOT_BY_TOKEN = `${SNAPSHOT_SELECT} JOIN "Student" s ON s.id = l."studentId" WHERE s."tokenHash" = $1 AND s."revokedAt" IS NULL`;
+const SNAPSHOT_BY_ID = `${SNAPSHOT_SELECT} WHERE l.id = $1::uuid`;
+
 type SnapshotRow = Omit<LabSnapshot, 'class'> & LabSnapshot['class'];
 
 function toSnapshot(row: SnapshotRow | undefined): LabSnapshot | null {
@@ -97,16 +104,13 @@ export class LabRepository {
    * opens (revoked tokens open nothing), as a LabSnapshot.
    */
   async snapshotByStudentTokenHash(tokenHash: string): Promise<LabSnapshot | null> {
-    const { rows } = await this.prisma.pool.query<SnapshotRow>(
-      `${SNAPSHOT_SELECT} JOIN "Student" s ON s.id = l."studentId" WHERE s."tokenHash" = $1 AND s."revokedAt" IS NULL`,
-      [tokenHash],
-    );
+    const { rows } = await this.prisma.pool.query<SnapshotRow>({ name: 'lab-snapshot-by-token', text: SNAPSHOT_BY_TOKEN, values: [tokenHash] });
     return toSnapshot(rows[0]);
   }
 
   /** The lab as a LabSnapshot, in one statement; null when unknown. */
   async snapshot(id: string): Promise<LabSnapshot | null> {
-    const { rows } = await this.prisma.pool.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE l.id = $1::uuid`, [id]);
+    const { rows } = await this.prisma.pool.query<SnapshotRow>({ name: 'lab-snapshot', text: SNAPSHOT_BY_ID, values: [id] });
     return toSnapshot(rows[0]);
   }
 

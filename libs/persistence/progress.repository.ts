@@ -70,14 +70,12 @@ export class ProgressRepository {
     checks: unknown;
     generation?: number;
   }): Promise<{ attemptId: string; graded: boolean } | { attemptId: null; labStatus: string | null; generation: number | null }> {
-    const { rows } = await this.prisma.pool.query<{ attemptId: string | null; labStatus: string | null; generation: number | null; graded: boolean }>(RECORD_ATTEMPT, [
-      input.labId,
-      input.stepId,
-      input.passed,
-      input.answer === undefined ? null : JSON.stringify(input.answer),
-      JSON.stringify(input.checks),
-      input.generation ?? null,
-    ]);
+    // Named: a prepared statement per pool connection, parsed and planned once (every verify runs it).
+    const { rows } = await this.prisma.pool.query<{ attemptId: string | null; labStatus: string | null; generation: number | null; graded: boolean }>({
+      name: 'record-attempt',
+      text: RECORD_ATTEMPT,
+      values: [input.labId, input.stepId, input.passed, input.answer === undefined ? null : JSON.stringify(input.answer), JSON.stringify(input.checks), input.generation ?? null],
+    });
     const row = rows[0];
     return row.attemptId ? { attemptId: row.attemptId, graded: row.graded } : { attemptId: null, labStatus: row.labStatus, generation: row.generation };
   }
