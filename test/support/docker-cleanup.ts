@@ -30,6 +30,30 @@ function dockerFor(endpoint: string): Docker {
 }
 
 const gone = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
+/** The engine is removing it already (the product's own teardown, racing the sweep). */
+const beingRemoved = (err: unknown) => (err as { statusCode?: number }).statusCode === 409 && /already in progress/i.test(String(err));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Removes a container, or waits for the removal already going on; true when this call removed it. */
+async function removeContainer(docker: Docker, id: string): Promise<boolean> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+    return true;
+  } catch (err) {
+    if (gone(err)) return false;
+    if (!beingRemoved(err)) throw err;
+  }
+  for (let waited = 0; waited < 30_000; waited += 250) {
+    await sleep(250);
+    try {
+      await docker.getContainer(id).inspect();
+    } catch (err) {
+      if (gone(err)) return false;
+      throw err;
+    }
+  }
+  throw new Error(`container ${id.slice(0, 12)} was still being removed after 30 s`);
+}
 
 /**
  * @param runId the run's netlabs.test value; undefined sweeps every test object.
@@ -44,16 +68,13 @@ export async function removeTestObjects(
   const count: SweepCount = { containers: 0, networks: 0, images: 0 };
 
   const containers = await docker.listContainers({ all: true, filters: { label } });
-  await Promise.all(
-    containers.map(async (c) => {
-      try {
-        await docker.getContainer(c.Id).remove({ force: true, v: true });
-        count.containers++;
-      } catch (err) {
-        if (!gone(err)) throw err;
-      }
-    }),
-  );
+  // Every container is tried, and the networks after them, even when one fails: the first error is thrown at the end.
+  const failures: unknown[] = [];
+  const removed = await Promise.allSettled(containers.map((c) => removeContainer(docker, c.Id)));
+  for (const result of removed) {
+    if (result.status === 'rejected') failures.push(result.reason);
+    else if (result.value) count.containers++;
+  }
 
   const networks = await docker.listNetworks({ filters: { label } });
   for (const n of networks) {
@@ -67,7 +88,7 @@ export async function removeTestObjects(
       await network.remove();
       count.networks++;
     } catch (err) {
-      if (!gone(err)) throw err;
+      if (!gone(err)) failures.push(err);
     }
   }
 
@@ -77,9 +98,10 @@ export async function removeTestObjects(
       await docker.getImage(image.Id).remove({ force: true });
       count.images++;
     } catch (err) {
-      if (!gone(err)) throw err;
+      if (!gone(err)) failures.push(err);
     }
   }
+  if (failures.length) throw failures[0];
   return count;
 }
 
