@@ -184,6 +184,9 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     const shellGoneAfterMs = Date.now() - killedAt;
     expect(await endReason(id)).toBe('owner-lost');
     const closedAfterMs = Date.now() - killedAt;
+    // Asked now, while its record is still in Redis (TERMINAL_LEASE_MS + TERMINAL_GRACE_MS after the
+    // last heartbeat, 23 s here): after that it is simply unknown, 404, which the waits below outlast.
+    expect((await reconnect(apiA, id)).status).toBe(410);
     expect(await endReason(unopened.body.id)).toBe('never-opened');
     const unopenedAfterMs = Date.now() - killedAt;
     // Once: one process took each, so one line per session in all the survivors' logs together.
@@ -192,7 +195,6 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
       await sleep(LEASE_MS);
       expect(stack.apiLogLines(line)).toHaveLength(1);
     }
-    expect((await reconnect(apiA, id)).status).toBe(410);
     expect(await sessions(apiB)).toEqual([]);
     console.log(
       `API process SIGKILLed (TERMINAL_LEASE_MS=${LEASE_MS}): its shell gone from the container after ${shellGoneAfterMs} ms, record closed after ${closedAfterMs} ms, its unopened session (ticket ${TICKET_TTL_MS} ms) closed after ${unopenedAfterMs} ms`,
