@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDb } from './support/db';
@@ -103,5 +104,26 @@ describe('lab lifecycle: expiry, idle, reset, extend, tokens, rate limits, audit
     expect(seen).toEqual(expect.arrayContaining(['admin POST /labs/:id/extend', 'student POST /labs/:id/reset', 'student POST /labs/:id/steps/:step/run']));
     const created = await db.query(`select actor from "AuditEvent" where "classId" = $1 and action = 'POST /classes'`, [classId]);
     expect(created.rows).toEqual([{ actor: 'admin' }]);
+  });
+
+  it("keeps an idle connection open past Node's 5 s default, so a browser's next request on it is answered", async () => {
+    // A student typing a long command between two clicks: the page's next fetch reuses the
+    // connection. Closed by the server at 5 s, it raced that request ("Failed to fetch").
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = http.get(`${stack.apiUrl}/health`, { agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      expect(await get()).toEqual({ status: 200, reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      expect(await get()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -28,6 +29,7 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
   // req.ip (rate limits) and the terminal upgrades' address: X-Forwarded-For only from TRUST_PROXY's proxies.
   app.set('trust proxy', trustProxySetting(app.get<AppConfig>(APP_CONFIG)));
   app.use(requestIds, json({ limit: '256kb' }), jsonBodyErrors);
+  keepConnectionsOpen(app.getHttpServer() as Server);
   app.enableShutdownHooks();
   const problem = await dependenciesUp(app.get(HealthService));
   if (problem) {
@@ -38,6 +40,19 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
 }
 
 export const apiLogger = new Logger('NetLabsApi');
+
+/**
+ * Node closes a keep-alive connection after 5 s idle. A browser that sends its next request on
+ * that connection just as it closes gets "Failed to fetch", and a POST (a verify) is not sent
+ * again: a student typed a long command, clicked Verify and saw an error in a CI run. Idle
+ * connections now stay open longer than a student typically spends between two clicks, and
+ * longer than the keep-alive of a proxy in front (nginx's upstream keepalive: 60 s). Headers
+ * must still arrive within the keep-alive window of a new connection.
+ */
+function keepConnectionsOpen(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}
 
 /** Null once every dependency answers, or what still does not after STARTUP_WAIT_MS. */
 async function dependenciesUp(health: HealthService): Promise<string | null> {
