@@ -1,6 +1,5 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // SWC instead of esbuild: Nest's dependency injection needs decorator metadata,
 // which esbuild does not emit (see ../shared/ENVIRONMENT.md).
@@ -23,32 +22,6 @@ const SERIAL_E2E = [
 /** Files of the parallel e2e group at once (each takes its own slice of the pool and ports: test/support/worker-slice.ts). */
 const E2E_WORKERS = 2;
 
-/**
- * The longest e2e files, longest first (from CI runs): they start first in their group, so the
- * others fill the second worker meanwhile. Without vitest's cache of earlier durations (a clean
- * checkout, as CI uses) files run largest first, and the 200 worker-kill cycles, a small file,
- * ran last and alone for 3 to 9 minutes.
- */
-const LONGEST_FIRST = ['test/faults-workers.e2e-spec.ts', 'test/scale-out.e2e-spec.ts', 'test/isolation.e2e-spec.ts', 'test/faults-engine.e2e-spec.ts', 'test/student-console.e2e-spec.ts'];
-
-class LongestFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const rank = (file: TestSpecification) => {
-      const index = LONGEST_FIRST.findIndex((path) => file.moduleId.endsWith(path));
-      return index < 0 ? LONGEST_FIRST.length : index;
-    };
-    // Within each project's run (the base order keeps projects apart), a stable sort by rank.
-    const byProject: TestSpecification[][] = [];
-    for (const file of sorted) {
-      const last = byProject[byProject.length - 1];
-      if (last && last[0].project.name === file.project.name) last.push(file);
-      else byProject.push([file]);
-    }
-    return byProject.flatMap((group) => group.map((file, i) => ({ file, i })).sort((a, b) => rank(a.file) - rank(b.file) || a.i - b.i).map(({ file }) => file));
-  }
-}
-
 const e2e = {
   environment: 'node',
   globalSetup: ['test/support/global-setup.ts'],
@@ -58,7 +31,6 @@ const e2e = {
 
 export default defineConfig({
   test: {
-    sequence: { sequencer: LongestFirst },
     projects: [
       {
         plugins,
