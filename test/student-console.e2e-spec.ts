@@ -43,15 +43,24 @@ async function type(page: Page, line: string): Promise<void> {
 }
 
 /**
+ * Clears the active terminal and waits for the shell's prompt alone on it. Typing the next
+ * line before the prompt is back puts its first characters in front of the prompt (the tty
+ * echoes them while `clear` runs), and readline then places the wrapped line and its output
+ * a few columns off: a CI run saw the output overwrite the end of the command line.
+ */
+async function clearScreen(page: Page): Promise<void> {
+  await type(page, 'clear');
+  await waitScreen(page, /^\s*\S+@[^\n]*[#$]\s*$/, 30_000);
+}
+
+/**
  * Runs a command and waits for the marker it echoes at the end. Only the output can hold
- * `<marker>-42` (the command line says `$((6*7))`); it is not anchored to a line of its
- * own, since a long command line that wraps while the terminal's size is being settled
- * may leave some of its characters beside the output.
+ * `<marker>-42` (the command line says `$((6*7))`).
  */
 async function run(page: Page, line: string, marker: string, timeoutMs?: number): Promise<string> {
-  await type(page, 'clear');
+  await clearScreen(page);
   await type(page, `${line}; echo ${marker}-$((6*7))`);
-  await waitScreen(page, new RegExp(`${marker}-42(?![0-9])`), timeoutMs);
+  await waitScreen(page, new RegExp(`${marker}-42`), timeoutMs);
   return screenText(page);
 }
 
@@ -124,7 +133,7 @@ describe('students do the TP from the student page (headless Chromium, the conso
       await run(page, `until curl -s localhost:${port} | grep -q works; do sleep 1; done`, 'UP', 60_000);
       await verifyStep(page, s, '2a');
 
-      await type(page, 'clear');
+      await clearScreen(page);
       await type(page, 'docker run --rm -it --name container2 --net container:mon-serveur ubuntu');
       await waitScreen(page, /root@[0-9a-f]{12}:\/#\s*$/m);
       await run(page, 'netstat -ltn', 'NS');
@@ -153,7 +162,7 @@ describe('students do the TP from the student page (headless Chromium, the conso
       await type(page, 'WORKDIR /home/chat');
       await type(page, 'EOF');
       await run(page, 'docker build -t mypython2 . && docker run -d --name chat_serveur --net chat mypython2 python3 /home/chat/serveur.py && for c in client1 client2 client3; do docker run -dit --name $c --net chat mypython2; done', 'B3C', 300_000);
-      await type(page, 'clear');
+      await clearScreen(page);
       await type(page, `docker exec -it client1 python3 /home/chat/client.py chat_serveur ${s.nick}-a`);
       await waitScreen(page, /welcome/);
       // A second console terminal for the other chatter.
