@@ -94,7 +94,7 @@ describe('step 3c: the chat, on the real stack, two labs at once', () => {
 
   it('before 3c is run, verify says how to start each of the four containers', async () => {
     const results = await Promise.all(labs.map((lab) => runStep(lab, '3b')));
-    for (const r of results) expect(r.body.succeeded).toBe(true);
+    for (const r of results) expect(r.body.succeeded, `${r.status} ${r.body.error ?? ''}\n${r.body.output ?? ''}`).toBe(true);
     const before = await verify(labs[0]);
     expect(before.status).toBe(200);
     expect(before.body.passed).toBe(false);
