@@ -22,7 +22,7 @@ import { HostRepository } from '../libs/persistence/host.repository';
 import { LabRepository } from '../libs/persistence/lab.repository';
 import { PrismaService } from '../libs/persistence/prisma.service';
 import { removeTestObjects, TEST_LABEL } from './support/docker-cleanup';
-import { newRunId, rawDocker } from './support/docker-fixtures';
+import { freeBlockOfPool, newRunId, rawDocker } from './support/docker-fixtures';
 
 const runId = newRunId();
 const docker = rawDocker();
@@ -147,9 +147,11 @@ describe('provisioning when the engine refuses the subnet', () => {
   let foreignId = '';
   let pool: SubnetPool;
 
-  beforeAll(() => {
-    // Eight /24s at the start of the run's own pool (infra/test.sh gives each run its own).
-    pool = new SubnetPool(config.LAB_SUBNET_POOL);
+  beforeAll(async () => {
+    // Eight /24s of the file's own slice of the pool (test/support/worker-slice.ts) that no network holds.
+    const slice = new SubnetPool(config.LAB_SUBNET_POOL);
+    const first = await freeBlockOfPool(docker, slice, 8);
+    pool = new SubnetPool(`${slice.subnet(first).split('/')[0]}/21`);
   });
 
   afterAll(async () => {

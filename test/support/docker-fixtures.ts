@@ -5,6 +5,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import Docker from 'dockerode';
+import { ipToInt, type SubnetPool } from '../../libs/allocation/address-pool';
 import type { LabScope } from '../../libs/docker/tenant-docker';
 import { TEST_LABEL } from './docker-cleanup';
 
@@ -40,6 +41,31 @@ export async function freeSubnets(docker: Docker, count: number): Promise<string
     if (thirds.every((t) => !used.has(t))) return thirds.map((t) => `10.250.${t}.0/24`);
   }
   throw new Error('no free 10.250.x.0/24 range on this engine');
+}
+
+/**
+ * The index in `pool` of the first `count` consecutive /24s (aligned on `count`) that no
+ * network on the engine overlaps. The test's slice of the pool should be empty when a file
+ * starts (files of a slice run one after another); a network found there was left by an
+ * earlier file, and is named on stderr so the run shows who left it.
+ */
+export async function freeBlockOfPool(docker: Docker, pool: SubnetPool, count: number): Promise<number> {
+  const ranges = (await docker.listNetworks()).flatMap((n) =>
+    (n.IPAM?.Config ?? []).flatMap((c) => {
+      const [ip, bits] = (c.Subnet ?? '').split('/');
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip ?? '')) return [];
+      const start = ipToInt(ip);
+      return [{ start, end: start + 2 ** (32 - Number(bits)) - 1, what: `${n.Name} ${c.Subnet} ${JSON.stringify(n.Labels ?? {})}` }];
+    }),
+  );
+  for (let first = 0; first + count <= pool.size; first += count) {
+    const start = ipToInt(pool.subnet(first).split('/')[0]);
+    const end = start + count * 256 - 1;
+    const holders = ranges.filter((r) => r.start <= end && r.end >= start);
+    if (!holders.length) return first;
+    console.warn(`subnets ${pool.subnet(first)} +${count} of this file's slice are held by: ${holders.map((h) => h.what).join('; ')}`);
+  }
+  throw new Error(`no ${count} free /24s in a row in this file's slice of the pool`);
 }
 
 /** A TCP port free on the host right now (the kernel's pick). */
