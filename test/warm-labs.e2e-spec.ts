@@ -34,6 +34,11 @@ describe('warm labs (real API, worker, Postgres, Redis and Docker)', () => {
     const { rows } = await db.query(`select id::text from "Lab" where "warmPool" = $1 and "classId" is null and status = $2 order by id`, [pool(), status]);
     return rows.map((r) => r.id as string);
   }
+  /** The rows of these labs, for saying what went wrong. */
+  async function labRows(ids: string[]): Promise<{ id: string; status: string; endReason: string | null; failureReason: string | null; leaked: string | null }[]> {
+    const { rows } = await db.query(`select id::text, status, "endReason", "failureReason", leaked, "warmPool", "classId"::text, "readyAt" from "Lab" where id = any($1::uuid[])`, [ids]);
+    return rows;
+  }
   /** Waits until the pool holds `size` ready warm labs and none provisioning; returns their ids. */
   async function fullPool(size = WARM): Promise<string[]> {
     return waitFor(
@@ -256,17 +261,17 @@ describe('warm labs (real API, worker, Postgres, Redis and Docker)', () => {
     const warm = await fullPool();
     await stack.restartWorkerWith({ WARM_LABS_PER_HOST: '1' });
     const kept = await fullPool(1);
-    expect(warm).toContain(kept[0]);
+    expect(warm, `kept ${kept[0]}: ${JSON.stringify(await labRows([kept[0], ...warm]))}`).toContain(kept[0]);
     const trimmed = warm.filter((id) => id !== kept[0]);
     await waitFor('the trimmed labs destroyed', async () => {
       const { rows } = await db.query(`select id::text, status, "endReason" from "Lab" where id = any($1::uuid[])`, [trimmed]);
       return rows.every((r) => r.status === 'destroyed' && r.endReason === 'trimmed') ? rows : undefined;
     }, { timeoutMs: 120_000, intervalMs: 500 });
     for (const id of trimmed) {
-      expect(dockerObjects('container', `label=netlabs.lab=${id}`)).toEqual([]);
-      expect(dockerObjects('network', `label=netlabs.lab=${id}`)).toEqual([]);
+      expect(dockerObjects('container', `label=netlabs.lab=${id}`), id).toEqual([]);
+      expect(dockerObjects('network', `label=netlabs.lab=${id}`), `${id}: ${JSON.stringify(await labRows([id]))}`).toEqual([]);
     }
-    const { rows } = await db.query(`select status, count(*)::int as n from "Lab" where id = any($1::uuid[]) group by status`, [[...handedOut]]);
-    expect(rows).toEqual([{ status: 'ready', n: handedOut.size }]);
+    const handed = await labRows([...handedOut]);
+    expect(handed.filter((r) => r.status !== 'ready'), JSON.stringify(handed)).toEqual([]);
   });
 });
