@@ -49,12 +49,10 @@ describe('WarmPoolService', () => {
     ]);
   });
 
-  it('keeps no warm lab on a host marked down', async () => {
-    const { sut, asked } = setup(3, { a: { created: [], trimmed: [] }, b: { created: [], trimmed: [] } }, ['b']);
-    await sut.refill();
-    expect(asked.map(([, host, target]) => [host, target])).toEqual([
-      ['a', 3],
-      ['b', 0],
-    ]);
+  it('leaves a host marked down as it is: no new warm lab there, none of its warm labs trimmed', async () => {
+    const { sut, asked, queued } = setup(3, { a: { created: [], trimmed: [] }, b: { created: [{ id: 'l3', generation: 0 }], trimmed: [{ id: 'l4', generation: 0 }] } }, ['b']);
+    expect(await sut.refill()).toEqual({ outcome: 'done', created: 0, trimmed: 0 });
+    expect(asked.map(([, host, target]) => [host, target])).toEqual([['a', 3]]);
+    expect(queued).toEqual([]);
   });
 });

@@ -46,9 +46,12 @@ export class WarmPoolService {
     let trimmed = 0;
     const capacities = target ? await this.capacity.capacities() : [];
     for (const hostId of this.hosts.ids()) {
-      // A host marked down keeps none: its warm labs are reported host-lost by the reconciler.
-      const hostTarget = (await this.placement.isDown(hostId)) ? 0 : target;
-      const plan = await this.warm.topUpOrTrim(pool, hostId, hostTarget, definition, warmRoomFor(capacities, hostId, this.config));
+      // A host marked down is left as it is: no new warm labs, and none trimmed. One ping lost
+      // under load marks it down until the next reconcile, and trimming then destroyed a whole
+      // pool of sound labs (a CI run: 3 of 3 trimmed for a target of 1). A host that stays
+      // silent is lost, and the reconciler reports its labs, warm ones too, host-lost.
+      if (await this.placement.isDown(hostId)) continue;
+      const plan = await this.warm.topUpOrTrim(pool, hostId, target, definition, warmRoomFor(capacities, hostId, this.config));
       for (const lab of plan.created) {
         await this.queue.enqueue(JobName.ProvisionLab, { labId: lab.id }, { jobId: labJobIds.provision(lab), priority: WARM_PROVISION_PRIORITY });
       }
