@@ -179,7 +179,7 @@ describe('provisioning when the engine refuses the subnet', () => {
       labs,
       allocations,
       hosts,
-      new HostPlacementService(local, hosts, labs, new HostRepository(prisma), new HostCapacityService(local, hosts, new HostRepository(prisma))),
+      new HostPlacementService(local, hosts, labs, new HostRepository(prisma, local), new HostCapacityService(local, hosts, new HostRepository(prisma, local))),
       new LabAllocatorService(local, allocations),
       new LabConsoleService(local, hosts),
     );

@@ -46,6 +46,7 @@ describe('maintenance keeps to its own deployment', () => {
         await db.query(`delete from "${table}" where "labId" in (select id from "Lab" where deployment = $1)`, [other]);
       }
       await db.query(`delete from "Lab" where deployment = $1`, [other]);
+      await db.query(`delete from "DockerHost" where deployment = $1`, [other]);
       await db.query(`delete from "Student" where "classId" = $1`, [otherClass]);
       await db.query(`delete from "Class" where id = $1`, [otherClass]);
     } catch (error) {
@@ -77,5 +78,26 @@ describe('maintenance keeps to its own deployment', () => {
       expect(dockerObjects('network', `label=netlabs.lab=${id}`)).toEqual([]);
     }
     for (const { id } of before) expect(stack.workerLogLines(id)).toEqual([]);
+  });
+
+  it('places labs on its host while another deployment records a host of the same id as down, and leaves that record alone', async () => {
+    // The other deployment's view of its own engine, also called `local`: down, silent for a day.
+    // Host records were shared by host id: a failed ping of one test stack marked `local` down
+    // for every stack on the database (a CI run: a warm pool trimmed to nothing).
+    await db.query(
+      `insert into "DockerHost" (deployment, id, endpoint, status, "lastSeenAt", "updatedAt") values ($1, 'local', 'unix:///nowhere.sock', 'down', now() - interval '1 day', now() - interval '1 day')`,
+      [other],
+    );
+    const record = async (deployment: string) =>
+      (await db.query(`select status::text, endpoint, "lastSeenAt", "updatedAt" from "DockerHost" where deployment = $1 and id = 'local'`, [deployment])).rows;
+    const theirs = await record(other);
+
+    const created = await stack.createClassAndWait(['placed'], `deployments hosts ${stack.runId}`);
+    const { rows } = await db.query(`select status, "hostId" from "Lab" where id = $1`, [created.labs[0].id]);
+    expect(rows).toEqual([{ status: 'ready', hostId: 'local' }]);
+    // Two reconcile rounds: this deployment records its own `local` as up, and never the other's.
+    await new Promise((resolve) => setTimeout(resolve, 2 * Number(QUICK_RECOVERY.RECONCILE_INTERVAL_MS) + 1000));
+    expect((await record(`test-${stack.runId}`)).map((r) => r.status)).toEqual(['up']);
+    expect(await record(other)).toEqual(theirs);
   });
 });

@@ -75,7 +75,7 @@ describe('placement by capacity', () => {
     expect(labs.filter((l) => l.hostId === 'b')).toHaveLength(2);
 
     // The engines' CPUs and memory were recorded for both hosts.
-    const hosts = await db.query<{ id: string; cpus: number; memoryBytes: string }>(`select id, cpus, "memoryBytes" from "DockerHost" where id in ('local', 'b')`);
+    const hosts = await db.query<{ id: string; cpus: number; memoryBytes: string }>(`select id, cpus, "memoryBytes" from "DockerHost" where deployment = $1 and id in ('local', 'b')`, [`test-${stack.runId}`]);
     expect(hosts.rows).toHaveLength(2);
     for (const host of hosts.rows) expect(host.cpus > 0 && Number(host.memoryBytes) > 0).toBe(true);
 

@@ -62,7 +62,7 @@ export const SEAT_SQL = `
                AND o.status = 'ready' AND o."readyAt" < l."readyAt") AS turn
       FROM "Lab" l
      WHERE $8::text IS NOT NULL AND l."warmPool" = $8::text AND l."classId" IS NULL AND l.status = 'ready'
-       AND NOT EXISTS (SELECT 1 FROM "DockerHost" h WHERE h.id = l."hostId" AND h.status = 'down')
+       AND NOT EXISTS (SELECT 1 FROM "DockerHost" h WHERE h.deployment = l."warmPool" AND h.id = l."hostId" AND h.status = 'down')
        AND EXISTS (SELECT 1 FROM clock)
      ORDER BY turn, l."readyAt", l.id
      LIMIT cardinality($3::uuid[])

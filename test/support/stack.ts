@@ -292,6 +292,8 @@ export async function endLabsInDatabase(databaseUrl: string | undefined, deploym
     const made = `select id from "Lab" where deployment = $1 and status <> 'destroyed'`;
     await db.query(`delete from "Allocation" where "labId" in (${made})`, [deploymentId]);
     await db.query(`update "Lab" set status = 'destroyed', "endReason" = coalesce("endReason", 'deleted'), "destroyedAt" = now() where id in (${made})`, [deploymentId]);
+    // The run's own records of its hosts (each deployment keeps its own).
+    await db.query(`delete from "DockerHost" where deployment = $1`, [deploymentId]);
     if (!classIds.length) return;
     await db.query(`delete from "Allocation" where "labId" in (select id from "Lab" where "classId" = any($1::uuid[]))`, [classIds]);
     await db.query(
