@@ -46,14 +46,21 @@ export class WarmLabRepository {
       const warm = { warmPool: pool, hostId, classId: null };
       const count = await tx.lab.count({ where: { ...warm, status: { in: [LabStatus.provisioning, LabStatus.ready] } } });
       if (count > target) {
+        // The labs to trim are picked once (MATERIALIZED). As `WHERE id IN (SELECT ... LIMIT n
+        // FOR UPDATE SKIP LOCKED)`, Postgres may rescan the subquery for each row it updates, and
+        // each rescan, no longer seeing the rows already moved, picked the next one: a CI run
+        // trimmed 3 of 3 warm labs for a target of 1.
         const trimmed = await tx.$queryRaw<WarmLabRef[]>`
-          UPDATE "Lab" SET status = 'destroying', "endReason" = 'trimmed', "updatedAt" = now()
-           WHERE id IN (SELECT id FROM "Lab"
-                         WHERE "warmPool" = ${pool} AND "hostId" = ${hostId} AND "classId" IS NULL AND status = 'ready'
-                         ORDER BY "readyAt" DESC LIMIT ${count - target}
-                         FOR UPDATE SKIP LOCKED)
-             AND "classId" IS NULL AND status = 'ready'
-          RETURNING id::text AS id, generation`;
+          WITH picked AS MATERIALIZED (
+            SELECT id FROM "Lab"
+             WHERE "warmPool" = ${pool} AND "hostId" = ${hostId} AND "classId" IS NULL AND status = 'ready'
+             ORDER BY "readyAt" DESC LIMIT ${count - target}
+             FOR UPDATE SKIP LOCKED
+          )
+          UPDATE "Lab" l SET status = 'destroying', "endReason" = 'trimmed', "updatedAt" = now()
+            FROM picked
+           WHERE l.id = picked.id AND l."classId" IS NULL AND l.status = 'ready'
+          RETURNING l.id::text AS id, l.generation`;
         return { created: [], trimmed };
       }
       if (count === target) return { created: [], trimmed: [] };
