@@ -47,9 +47,9 @@ export class WarmPoolService {
     const capacities = target ? await this.capacity.capacities() : [];
     for (const hostId of this.hosts.ids()) {
       // A host marked down is left as it is: no new warm labs, and none trimmed. One ping lost
-      // under load marks it down until the next reconcile, and trimming then destroyed a whole
-      // pool of sound labs (a CI run: 3 of 3 trimmed for a target of 1). A host that stays
-      // silent is lost, and the reconciler reports its labs, warm ones too, host-lost.
+      // under load marks it down until the next reconcile, and its warm labs are still sound
+      // (claims skip it meanwhile). A host that stays silent is lost, and the reconciler
+      // reports its labs, warm ones too, host-lost.
       if (await this.placement.isDown(hostId)) continue;
       const plan = await this.warm.topUpOrTrim(pool, hostId, target, definition, warmRoomFor(capacities, hostId, this.config));
       for (const lab of plan.created) {
