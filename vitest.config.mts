@@ -1,5 +1,6 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import { LongFilesFirst } from './test/support/long-files-first';
 
 // SWC instead of esbuild: Nest's dependency injection needs decorator metadata,
 // which esbuild does not emit (see ../shared/ENVIRONMENT.md).
@@ -31,6 +32,8 @@ const e2e = {
 
 export default defineConfig({
   test: {
+    // Files that take minutes start first in their group, not alone at its end.
+    sequence: { sequencer: LongFilesFirst },
     projects: [
       {
         plugins,
