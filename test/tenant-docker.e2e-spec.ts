@@ -14,7 +14,7 @@ import { LAB_CAPABILITIES } from '../libs/docker/lab-hardening';
 import { CONSOLE, DockerLayerError, LABEL_CLASS, LABEL_LAB, LABEL_NAME, type LabScope, type TenantDocker } from '../libs/docker/tenant-docker';
 import { removeTestObjects, TEST_LABEL } from './support/docker-cleanup';
 import { bridgeNames, freePort, freeSubnets, hostAddress, newRunId, rawDocker, testScope } from './support/docker-fixtures';
-import { waitFor } from './support/wait-for';
+import { sleep, waitFor } from './support/wait-for';
 
 const BUSYBOX = process.env.TEST_IMAGE_BUSYBOX ?? 'netlabs-local/busybox:latest';
 const UBUNTU = process.env.LAB_IMAGE_UBUNTU ?? 'netlabs-local/ubuntu:24.04';
@@ -72,8 +72,26 @@ function bridgeSpec(subnet: string, name = 'bridge') {
   return { name, subnet, gateway: hostAddress(subnet, 1), ipRange: subnet.replace(/\.0\/24$/, '.128/25'), bridgeName: nextBridge() };
 }
 
+/** Networks of this run created and removed in a loop, one loop per subnet, until stop(). */
+function churnNetworks(pool: string[]): { stop(): Promise<void> } {
+  let running = true;
+  const loops = pool.map(async (subnet, i) => {
+    const Name = `nt-churn-${runId}-${i}`;
+    while (running) {
+      const network = await docker.createNetwork({ Name, Labels: { [TEST_LABEL]: runId }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+      await network.remove();
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
 beforeAll(async () => {
-  subnets = await freeSubnets(docker, 8);
+  subnets = await freeSubnets(docker, 14);
 });
 
 afterAll(async () => {
@@ -119,10 +137,24 @@ describe('DockerodeTenantDocker on the real engine', () => {
     expect(listed[0].containers).toEqual([{ name: 'mon-serveur', ipv4: server.networks[0].ipv4 }]);
   });
 
-  it('createNetwork converges: twice, and twice at once from two processes, give one network', async () => {
+  it('createNetwork converges: twice, and twice at once from two processes, give one network, also on a busy engine', async () => {
     const spec = bridgeSpec(subnets[2], 'chat');
     const other = new DockerodeTenantDocker('local', ENDPOINT, LIMITS); // another worker process, in effect
-    const [x, y, z] = await Promise.all([sut.createNetwork(labA, spec), other.createNetwork(labA, spec), sut.createNetwork(labA, spec)]);
+    // Other networks created and removed meanwhile, as a class provisions beside: the engine then
+    // lists a network a second or more after it reserved its subnet, and the creator that lost the
+    // race (refused with "Pool overlaps") must wait for it rather than report a clash.
+    const churn = churnNetworks(subnets.slice(8, 14));
+    let results: PromiseSettledResult<{ id: string }>[];
+    try {
+      await sleep(300);
+      results = await Promise.allSettled([sut.createNetwork(labA, spec), other.createNetwork(labA, spec), sut.createNetwork(labA, spec)]);
+    } finally {
+      await churn.stop();
+    }
+    const [x, y, z] = results.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
     const again = await sut.createNetwork(labA, spec);
     expect(new Set([x.id, y.id, z.id, again.id]).size).toBe(1);
     const sameName = (await docker.listNetworks({ filters: { name: [`${labA.prefix}-chat`] } })).filter((n) => n.Name === `${labA.prefix}-chat`);

@@ -24,8 +24,16 @@ import { belongsTo, engineName, isTpName, networkCreateOptions } from './docker-
 import { DEFAULT_REMOVAL_PAUSES_MS, type RefusableNetwork, type RemovalOutcome, removeRefusableNetwork } from './network-removal';
 import { AddressClashError, DockerLayerError, LABEL_LAB, type LabScope, type NetworkInfo, type NetworkSpec } from './tenant-docker';
 
-/** Waits between checks after a refused create, while nothing listed explains the refusal (~0.6 s in all). */
-const REFUSED_RECHECK_MS = [0, 10, 20, 40, 80, 160, 320];
+/**
+ * Waits between checks after a refused create, while nothing listed explains the refusal (~5 s
+ * in all). The engine reserves a network's subnet before it lists the network: a concurrent
+ * creator of this very network refuses ours with "Pool overlaps" and shows up only once its
+ * bridge and firewall rules are set up. With other networks created and removed meanwhile, that
+ * took more than the 0.6 s this waited before (CI, 2026-11-28: two processes creating one lab's
+ * network, one reported a clash; the tenant-docker case reproduces it with 6 networks churning).
+ * A clash that a listed network explains is answered at the first check.
+ */
+const REFUSED_RECHECK_MS = [0, 10, 20, 40, 80, 160, 320, 640, 1280, 2560];
 
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
