@@ -144,17 +144,14 @@ describe('DockerodeTenantDocker on the real engine', () => {
     // lists a network a second or more after it reserved its subnet, and the creator that lost the
     // race (refused with "Pool overlaps") must wait for it rather than report a clash.
     const churn = churnNetworks(subnets.slice(8, 14));
-    let results: PromiseSettledResult<{ id: string }>[];
-    try {
-      await sleep(300);
-      results = await Promise.allSettled([sut.createNetwork(labA, spec), other.createNetwork(labA, spec), sut.createNetwork(labA, spec)]);
-    } finally {
-      await churn.stop();
-    }
-    const [x, y, z] = results.map((r) => {
-      if (r.status === 'rejected') throw r.reason;
-      return r.value;
-    });
+    const [x, y, z] = await (async () => {
+      try {
+        await sleep(300);
+        return await Promise.all([sut.createNetwork(labA, spec), other.createNetwork(labA, spec), sut.createNetwork(labA, spec)]);
+      } finally {
+        await churn.stop();
+      }
+    })();
     const again = await sut.createNetwork(labA, spec);
     expect(new Set([x.id, y.id, z.id, again.id]).size).toBe(1);
     const sameName = (await docker.listNetworks({ filters: { name: [`${labA.prefix}-chat`] } })).filter((n) => n.Name === `${labA.prefix}-chat`);

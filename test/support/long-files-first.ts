@@ -2,9 +2,9 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * End-to-end files that take minutes, longest first. On a fresh clone vitest knows no file's
- * duration and starts the larger files first: `faults-workers` (short to read, 4 to 11 minutes
- * to run) started last and ran alone for its whole length while the other worker sat idle
- * (CI on a new machine, 2026-11-28: 35 min, of which 11 for that file alone at the end).
+ * duration and starts the larger files first: `faults-workers` (short to read, 4 to 13 minutes
+ * to run) started last and its end was the parallel group's (CI on a new machine, 2026-11-28:
+ * 35 min in all, 11 of them in that file).
  */
 export const LONG_FILES = [
   'test/faults-workers.e2e-spec.ts',
