@@ -3,8 +3,9 @@
 #
 #  - chain NETLABS-INPUT, jumped to from INPUT for the lab pool: lab containers open no
 #    new connection to the host itself (the API, Postgres, Redis, a Docker TCP port...).
-#  - chain NETLABS-FORWARD, jumped to from DOCKER-USER (which Docker evaluates before its
-#    own FORWARD rules) for the lab pools and the lab bridges: traffic inside one lab network (bridged, not routed) goes on to
+#  - chain NETLABS-FORWARD in the mangle table, jumped to from mangle FORWARD (which the
+#    kernel evaluates before the filter table, where Docker's rules are) for the lab pools
+#    and the lab bridges: traffic inside one lab network (bridged, not routed) goes on to
 #    Docker's rules; a new connection routed from a lab to any lab address (another
 #    bridge: another lab, or the lab's other network) is dropped here, not left to
 #    Docker's isolation chains, which every dockerd rewrites with its own bridges only
@@ -12,6 +13,11 @@
 #    isolation; br_netfilter's physdev match tells bridged from routed); new connections from a
 #    lab to other private ranges are dropped; with LAB_OUTBOUND=false, every new
 #    connection leaving the pool is dropped too (the TP's `apt-get install` then fails).
+#    Why mangle and not Docker's DOCKER-USER hook: dockerd deletes its FORWARD jump to
+#    DOCKER-USER and inserts it again each time it creates a network, and in between a lab
+#    reached the private addresses behind this machine (157 connections of 3080 tries
+#    while 6 networks were created and removed, by hand on engine 20.10). Docker never
+#    touches the mangle table.
 #  - IPv6 (ip6tables): lab networks have no IPv6, but Linux gives every bridge a link-local
 #    fe80:: address, and the host answers on it (and on its other IPv6 addresses) to
 #    frames a container builds itself. Chain NETLABS6 drops every IPv6 packet arriving
@@ -38,7 +44,7 @@ PRIVATE="10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 169.254.0.0/16"
 command -v iptables >/dev/null 2>&1 || { echo "[isolation] iptables missing" >&2; exit 1; }
 iptables -n -L DOCKER-USER >/dev/null 2>&1 || { echo "[isolation] no DOCKER-USER chain: is dockerd running with iptables?" >&2; exit 1; }
 
-jump() { iptables -C "$1" "${@:2}" 2>/dev/null || iptables -I "$1" 1 "${@:2}"; }
+jump() { iptables -C "$@" 2>/dev/null || iptables -I "$@"; } # jump [-t table] CHAIN rule...: inserted first, once
 
 # Whether br_netfilter's physdev match works here (tells bridged traffic from routed).
 physdev=false
@@ -52,9 +58,11 @@ iptables -F NETLABS-PROBE && iptables -X NETLABS-PROBE
 {
   echo '*filter'
   echo ':NETLABS-INPUT - [0:0]'
-  echo ':NETLABS-FORWARD - [0:0]'
   echo '-A NETLABS-INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN'
   echo '-A NETLABS-INPUT -j DROP'
+  echo 'COMMIT'
+  echo '*mangle'
+  echo ':NETLABS-FORWARD - [0:0]'
   echo '-A NETLABS-FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN'
   if $physdev; then
     echo '-A NETLABS-FORWARD -m physdev --physdev-is-bridged -j RETURN'
@@ -72,8 +80,17 @@ iptables -F NETLABS-PROBE && iptables -X NETLABS-PROBE
 $physdev || echo "[isolation] no physdev match (br_netfilter): traffic between lab bridges is left to Docker's isolation chains" >&2
 
 for pool in $POOLS; do jump INPUT -s "$pool" -j NETLABS-INPUT; done
-for pool in $POOLS; do jump DOCKER-USER -s "$pool" -j NETLABS-FORWARD; done
-for bridge in $BRIDGES; do jump DOCKER-USER -i "$bridge" -j NETLABS-FORWARD; done
+for pool in $POOLS; do jump FORWARD -t mangle -s "$pool" -j NETLABS-FORWARD; done
+for bridge in $BRIDGES; do jump FORWARD -t mangle -i "$bridge" -j NETLABS-FORWARD; done
+
+# Hosts fenced by an earlier version hang a filter chain of the same name from DOCKER-USER:
+# once the mangle fence is in place, those jumps and that chain go.
+if iptables -n -L NETLABS-FORWARD >/dev/null 2>&1; then
+  iptables -S DOCKER-USER | grep -e '-j NETLABS-FORWARD$' | sed 's/^-A //' | while read -r rule; do
+    eval "iptables -D $rule"
+  done
+  iptables -F NETLABS-FORWARD && iptables -X NETLABS-FORWARD
+fi
 
 ipv6="off in this kernel"
 if [ -e /proc/net/if_inet6 ]; then

@@ -65,7 +65,7 @@ if ! { same_setup && C info >/dev/null 2>&1; }; then
 fi
 # The fences are kernel rules keyed on lab addresses, whatever engine made the lab: make
 # sure they are there (a machine where infra/setup.sh did not run yet).
-iptables -C INPUT -s 10.96.0.0/14 -j NETLABS-INPUT 2>/dev/null || bash "$HERE/isolation.sh"
+iptables -t mangle -C FORWARD -s 10.96.0.0/14 -j NETLABS-FORWARD 2>/dev/null || bash "$HERE/isolation.sh"
 source "$HERE/local-images.env"
 for image in "$LAB_IMAGE_HTTPD" "$LAB_IMAGE_UBUNTU" "$LAB_IMAGE_CONSOLE" "$TEST_IMAGE_BUSYBOX" netlabs-local/base:bookworm; do
   C image inspect "$image" >/dev/null 2>&1 || docker save "$image" | C load -q >/dev/null

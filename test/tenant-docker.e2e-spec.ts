@@ -13,7 +13,7 @@ import { DockerodeTenantDocker } from '../libs/docker/dockerode-tenant-docker';
 import { LAB_CAPABILITIES } from '../libs/docker/lab-hardening';
 import { CONSOLE, DockerLayerError, LABEL_CLASS, LABEL_LAB, LABEL_NAME, type LabScope, type TenantDocker } from '../libs/docker/tenant-docker';
 import { removeTestObjects, TEST_LABEL } from './support/docker-cleanup';
-import { bridgeNames, freePort, freeSubnets, hostAddress, newRunId, rawDocker, testScope } from './support/docker-fixtures';
+import { bridgeNames, churnNetworks, freePort, freeSubnets, hostAddress, newRunId, rawDocker, testScope } from './support/docker-fixtures';
 import { sleep, waitFor } from './support/wait-for';
 
 const BUSYBOX = process.env.TEST_IMAGE_BUSYBOX ?? 'netlabs-local/busybox:latest';
@@ -72,24 +72,6 @@ function bridgeSpec(subnet: string, name = 'bridge') {
   return { name, subnet, gateway: hostAddress(subnet, 1), ipRange: subnet.replace(/\.0\/24$/, '.128/25'), bridgeName: nextBridge() };
 }
 
-/** Networks of this run created and removed in a loop, one loop per subnet, until stop(). */
-function churnNetworks(pool: string[]): { stop(): Promise<void> } {
-  let running = true;
-  const loops = pool.map(async (subnet, i) => {
-    const Name = `nt-churn-${runId}-${i}`;
-    while (running) {
-      const network = await docker.createNetwork({ Name, Labels: { [TEST_LABEL]: runId }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
-      await network.remove();
-    }
-  });
-  return {
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-}
-
 beforeAll(async () => {
   subnets = await freeSubnets(docker, 14);
 });
@@ -143,7 +125,7 @@ describe('DockerodeTenantDocker on the real engine', () => {
     // Other networks created and removed meanwhile, as a class provisions beside: the engine then
     // lists a network a second or more after it reserved its subnet, and the creator that lost the
     // race (refused with "Pool overlaps") must wait for it rather than report a clash.
-    const churn = churnNetworks(subnets.slice(8, 14));
+    const churn = churnNetworks(docker, runId, subnets.slice(8, 14));
     const [x, y, z] = await (async () => {
       try {
         await sleep(300);
@@ -473,7 +455,7 @@ describe('hardening of every lab container (capabilities, logs, published addres
     expect(await waitFor('the published port on 127.0.0.1', async () => ((await get('127.0.0.1')).includes('published-H') ? 'ok' : undefined), { timeoutMs: 15_000 })).toBe('ok');
     // The machine's own address (not a Docker bridge): before LAB_PUBLISH_ADDRESS, the page answered there too.
     const external = Object.entries(networkInterfaces())
-      .filter(([name]) => !/^(docker|br-|nlb|chat|ntb|veth|lo)/.test(name))
+      .filter(([name]) => !/^(docker|br-|nlb|chat|ntb|nlt|veth|lo)/.test(name))
       .flatMap(([, addresses]) => addresses ?? [])
       .find((a) => a.family === 'IPv4' && !a.internal);
     expect(external, 'a non-loopback IPv4 address on this machine').toBeDefined();

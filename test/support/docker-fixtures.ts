@@ -44,6 +44,30 @@ export async function freeSubnets(docker: Docker, count: number): Promise<string
 }
 
 /**
+ * Networks of the run created and removed in a loop, one loop per subnet, until stop(), which
+ * says how many were created.
+ */
+export function churnNetworks(docker: Docker, runId: string, subnets: string[]): { stop(): Promise<number> } {
+  let running = true;
+  let created = 0;
+  const loops = subnets.map(async (subnet, i) => {
+    const Name = `nt-churn-${runId}-${i}`;
+    while (running) {
+      const network = await docker.createNetwork({ Name, Labels: { [TEST_LABEL]: runId }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+      created++;
+      await network.remove();
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return created;
+    },
+  };
+}
+
+/**
  * The index in `pool` of the first `count` consecutive /24s (aligned on `count`) that no
  * network on the engine overlaps. The test's slice of the pool should be empty when a file
  * starts (files of a slice run one after another); a network found there was left by an

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { removeTestObjects } from './docker-cleanup';
+import { sweepPrivateListener } from './fence-probes';
 import { sleep, waitFor } from './wait-for';
 
 /** The repository root, from test/support or its compiled copy in dist/test/support. */
@@ -258,7 +259,8 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 /**
  * Removes what a stopped test deployment left, whatever happened in the test: its Docker
  * objects on every engine (`engines`: docker CLI arguments; the local engine by default),
- * images included, its Redis keys, its lab daemon's socket folder, and its labs in the database.
+ * images included, its Redis keys, its private listener (fence-probes), its lab daemon's
+ * socket folder, and its labs in the database.
  */
 export async function cleanUpRun(run: { runId: string; databaseUrl: string | undefined; deploymentId: string; classIds: string[]; gatewayDir: string; engines?: string[][] }): Promise<void> {
   for (const engine of run.engines ?? [[]]) {
@@ -271,6 +273,7 @@ export async function cleanUpRun(run: { runId: string; databaseUrl: string | und
   // Images students build through their lab's daemon (docker build, commit) carry the run's label too.
   await removeTestObjects(run.runId).catch((error: unknown) => console.warn(`sweep of run ${run.runId}: ${String(error)}`));
   sweepRedis(`nltest-${run.runId}`);
+  sweepPrivateListener(run.runId);
   rmSync(run.gatewayDir, { recursive: true, force: true });
   await endLabsInDatabase(run.databaseUrl, run.deploymentId, run.classIds);
 }
