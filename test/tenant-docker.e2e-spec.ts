@@ -455,7 +455,7 @@ describe('hardening of every lab container (capabilities, logs, published addres
     expect(await waitFor('the published port on 127.0.0.1', async () => ((await get('127.0.0.1')).includes('published-H') ? 'ok' : undefined), { timeoutMs: 15_000 })).toBe('ok');
     // The machine's own address (not a Docker bridge): before LAB_PUBLISH_ADDRESS, the page answered there too.
     const external = Object.entries(networkInterfaces())
-      .filter(([name]) => !/^(docker|br-|nlb|chat|ntb|nlt|veth|lo)/.test(name))
+      .filter(([name]) => !/^(docker|br-|nlb|chat|nlt|veth|lo)/.test(name))
       .flatMap(([, addresses]) => addresses ?? [])
       .find((a) => a.family === 'IPv4' && !a.internal);
     expect(external, 'a non-loopback IPv4 address on this machine').toBeDefined();

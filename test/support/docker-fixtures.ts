@@ -17,10 +17,15 @@ export function testScope(runId: string, classId = `class-${runId}`): LabScope {
   return { labId: `lab-${runId}-${id}`, classId, prefix: `nt-${id}`, labels: { [TEST_LABEL]: runId } };
 }
 
-/** Bridge interface names of a run: "ntb" + 8 hex + counter stays within Linux's 15 characters. */
+/**
+ * Bridge interface names of a run: "nlbt" + 8 hex + counter stays within Linux's 15 characters.
+ * "nlb" like lab bridges, so the fence (infra/isolation.sh, by bridge name) keeps them apart as
+ * it keeps labs: Docker's own isolation chains lose them whenever another engine on this kernel
+ * starts (the tests' engines b and c), and a CI run saw one such lab reach another.
+ */
 export function bridgeNames(runId: string): () => string {
   let n = 0;
-  return () => `ntb${runId}${(n++).toString(36)}`;
+  return () => `nlbt${runId}${(n++).toString(36)}`;
 }
 
 /**
