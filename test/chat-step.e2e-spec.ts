@@ -1,8 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_CLIENT_PATH, chatDriverCommand, clientLines, driverStatus, tcpProbeCommand, tcpProbeOutcome } from '../libs/labs/chat-probe';
+import { dockerExec } from './support/docker-cli';
 import { TestStack } from './support/stack';
 import { waitFor } from './support/wait-for';
 
@@ -19,7 +19,6 @@ import { waitFor } from './support/wait-for';
 type Lab = { id: string; token: string; values: Record<string, any> };
 type Check = { name: string; passed: boolean; message: string };
 
-const run = promisify(execFile);
 const IMAGE_RUN = randomBytes(4).toString('hex');
 const IMAGE_TAG = `netlabs-test/mypython2:${IMAGE_RUN}`;
 
@@ -39,17 +38,6 @@ function chatAddress(lab: Lab, tpName: string): string {
   const chat = Object.entries<any>(info.NetworkSettings.Networks).find(([, n]) => n.Aliases?.includes(tpName) && n.IPAddress.startsWith(lab.values.chatSubnet.split('.').slice(0, 3).join('.')));
   if (!chat) throw new Error(`${tpName} of lab ${lab.id} has no address on its chat network`);
   return chat[1].IPAddress;
-}
-
-/** `docker exec` through the CLI; never throws, never hangs past timeoutMs. */
-async function dockerExec(container: string, cmd: string[], timeoutMs: number): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await run('docker', ['exec', container, ...cmd], { timeout: timeoutMs });
-    return { code: 0, stdout };
-  } catch (error) {
-    const e = error as { code?: number | string; stdout?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '' };
-  }
 }
 
 describe('step 3c: the chat, on the real stack, two labs at once', () => {

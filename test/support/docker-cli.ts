@@ -18,18 +18,34 @@ export function inspect<T = any>(kind: 'container' | 'network', name: string): T
   return JSON.parse(execFileSync('docker', [kind, 'inspect', name]).toString())[0] as T;
 }
 
+/** What the shell in the container prints after the command: a newline, then this and the exit code. */
+const EXIT_MARK = '\n__netlabs_exit:';
+
 /**
  * Runs a command in a container through the docker CLI (of another engine with `env`, e.g.
  * DOCKER_HOST and its TLS variables); never throws, never hangs past timeoutMs.
+ *
+ * The exit code is printed by a shell in the container, after the command: the CLI's own is
+ * not proof. `docker exec` (CLI 20.10) asks the engine for it once, as soon as the output
+ * ends, and the engine may not have recorded the exit yet (no code: the CLI says 0);
+ * libs/docker/docker-exec.ts polls for that reason. A CI run under load had 15 of 24
+ * cross-lab connections "succeed", one to a name that does not resolve in the other lab;
+ * not reproduced by hand. Every container here has `sh`.
  */
 export async function dockerExec(container: string, cmd: string[], timeoutMs = 15_000, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  const wrapped = ['sh', '-c', `"$@"; printf '\\n__netlabs_exit:%d\\n' "$?"`, 'sh', ...cmd];
+  let out: { cliCode: number; stdout: string; stderr: string };
   try {
-    const { stdout, stderr } = await run('docker', ['exec', container, ...cmd], { timeout: timeoutMs, env: env ? { ...process.env, ...env } : undefined });
-    return { code: 0, stdout, stderr };
+    const { stdout, stderr } = await run('docker', ['exec', container, ...wrapped], { timeout: timeoutMs, env: env ? { ...process.env, ...env } : undefined });
+    out = { cliCode: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(error) };
+    out = { cliCode: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(error) };
   }
+  const at = out.stdout.lastIndexOf(EXIT_MARK);
+  // No mark: the exec did not start (no such container: the CLI's code) or was cut short.
+  if (at === -1) return { code: out.cliCode === 0 ? -1 : out.cliCode, stdout: out.stdout, stderr: out.stderr };
+  return { code: Number.parseInt(out.stdout.slice(at + EXIT_MARK.length), 10), stdout: out.stdout.slice(0, at), stderr: out.stderr };
 }
 
 /** Whether `container` can open a TCP connection to host:port within `seconds` (bash /dev/tcp, no extra tools). */
