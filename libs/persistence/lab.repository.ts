@@ -334,9 +334,9 @@ export class LabRepository {
     await this.prisma.lab.updateMany({ where: { id, status: LabStatus.ready }, data: { failureReason: message } });
   }
 
-  /** How many labs are in each state on each host (metrics); hostId null: not placed yet. */
-  async countByStatusAndHost(): Promise<{ status: LabStatus; hostId: string | null; count: number }[]> {
-    const groups = await this.prisma.lab.groupBy({ by: ['status', 'hostId'], _count: { _all: true } });
+  /** How many labs of `deployment` are in each state on each host (metrics); hostId null: not placed yet. */
+  async countByStatusAndHost(deployment: string): Promise<{ status: LabStatus; hostId: string | null; count: number }[]> {
+    const groups = await this.prisma.lab.groupBy({ by: ['status', 'hostId'], where: ofDeployment(deployment), _count: { _all: true } });
     return groups.map((g) => ({ status: g.status, hostId: g.hostId, count: g._count._all }));
   }
 }

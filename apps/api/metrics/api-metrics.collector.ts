@@ -44,8 +44,8 @@ export class ApiMetricsCollector {
       for (const [host, value] of free.perHost) set({ host }, value);
       set({ host: 'all' }, free.total);
     });
-    metrics.gauge('netlabs_labs', 'Labs by state and Docker host (host "none": not placed yet), from the database', ['state', 'host'], async (set) => {
-      for (const group of await labs.countByStatusAndHost()) set({ state: group.status, host: group.hostId ?? 'none' }, group.count);
+    metrics.gauge('netlabs_labs', 'Labs of this deployment by state and Docker host (host "none": not placed yet), from the database', ['state', 'host'], async (set) => {
+      for (const group of await labs.countByStatusAndHost(config.DEPLOYMENT_ID)) set({ state: group.status, host: group.hostId ?? 'none' }, group.count);
     });
     metrics.gauge('netlabs_queue_jobs', 'Jobs in each BullMQ queue by state (waiting + active + delayed is the depth; failed: kept 24 h)', ['queue', 'state'], async (set) => {
       for (const queue of [labsQueue, stepsQueue, maintenanceQueue]) {
