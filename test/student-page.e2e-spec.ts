@@ -61,7 +61,27 @@ describe('student page (real API and worker, headless Chromium)', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
+    // What the page's terminal sockets did, told when the test fails (a CI run once saw the console never connect).
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => {
+      const at = () => new Date().toISOString().slice(11, 23);
+      sockets.push(`${at()} open ${new URL(ws.url()).pathname}`);
+      ws.on('socketerror', (error) => sockets.push(`${at()} error ${error}`));
+      ws.on('close', () => sockets.push(`${at()} closed ${new URL(ws.url()).pathname}`));
+    });
+    try {
+      await studentUsesThePage(page);
+    } catch (error) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'student-page-failed.png') }).catch(() => undefined);
+      const tabs = await page.$$eval('.tab', (buttons) => buttons.map((b) => b.getAttribute('title'))).catch(() => []);
+      throw new Error(`${(error as Error).message}\n  terminal tabs: ${JSON.stringify(tabs)}\n  sockets: ${JSON.stringify(sockets)}\n  page problems: ${JSON.stringify(problems)}`);
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 
+  /** The student's session: the lab shown, a terminal used, a question answered wrong, a step verified. */
+  async function studentUsesThePage(page: Page): Promise<void> {
     await page.goto(`${stack.apiUrl}/labs/${lab.id}/page#token=${encodeURIComponent(lab.token)}`);
     await page.waitForFunction(() => document.querySelectorAll('#steps .step').length > 0, undefined, { timeout: 15_000 });
     expect(await page.textContent('#lab-title')).toMatch(/Docker/);
@@ -105,9 +125,7 @@ describe('student page (real API and worker, headless Chromium)', () => {
     await step.evaluate((card) => card.scrollIntoView({ block: 'start' }));
 
     await page.screenshot({ path: path.join(ARTIFACTS, 'student-page.png') });
-    expect(problems).toEqual([]);
-    await page.close();
-  });
+  }
 
   it('asks for a token when the page is opened without one, and refuses a wrong one', async () => {
     const page = await browser.newPage();

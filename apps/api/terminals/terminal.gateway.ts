@@ -97,6 +97,8 @@ export class TerminalGateway implements OnApplicationBootstrap, BeforeApplicatio
     } catch (error) {
       if (error instanceof TerminalOwnerGone) return this.closeAtOnce(req, socket, head, CloseCode.OwnerGone, 'terminal lost: its server stopped', messageOf(error));
       if (!(error instanceof HttpException)) throw error;
+      // A browser never sees why (the page only sees the socket close): the log says it.
+      this.logger.warn(`terminal ${match[1].toLowerCase()}: upgrade refused (${error.getStatus()}): ${messageOf(error)}`);
       return refuse(socket, error.getStatus(), messageOf(error));
     }
     const since = Number(params.get('since') ?? 0);
