@@ -20,8 +20,9 @@
 #    touches the mangle table.
 #  - IPv6 (ip6tables): lab networks have no IPv6, but Linux gives every bridge a link-local
 #    fe80:: address, and the host answers on it (and on its other IPv6 addresses) to
-#    frames a container builds itself. Chain NETLABS6 drops every IPv6 packet arriving
-#    from a lab bridge (INPUT) or crossing one (FORWARD). Why rules and not
+#    frames a container builds itself. Chain NETLABS6 (mangle, as above: an engine with
+#    ip6tables on would move its own FORWARD rules as it does for IPv4) drops every IPv6
+#    packet arriving from a lab bridge (INPUT) or crossing one (FORWARD). Why rules and not
 #    `net.ipv6.conf.<bridge>.disable_ipv6=1`: bridges come and go with labs, created by
 #    the engine with no hook of ours on its host, while an interface wildcard also covers
 #    the bridges of labs created later. Lab bridge names are ours (LAB_BRIDGE_PATTERNS,
@@ -95,12 +96,21 @@ fi
 ipv6="off in this kernel"
 if [ -e /proc/net/if_inet6 ]; then
   command -v ip6tables >/dev/null 2>&1 || { echo "[isolation] ip6tables missing: IPv6 from labs cannot be fenced" >&2; exit 1; }
-  printf '%s\n' '*filter' ':NETLABS6 - [0:0]' '-A NETLABS6 -j DROP' 'COMMIT' | ip6tables-restore --noflush
+  printf '%s\n' '*mangle' ':NETLABS6 - [0:0]' '-A NETLABS6 -j DROP' 'COMMIT' | ip6tables-restore --noflush
   for bridge in $BRIDGES; do
     for hook in INPUT FORWARD; do
-      ip6tables -C "$hook" -i "$bridge" -j NETLABS6 2>/dev/null || ip6tables -I "$hook" 1 -i "$bridge" -j NETLABS6
+      ip6tables -t mangle -C "$hook" -i "$bridge" -j NETLABS6 2>/dev/null || ip6tables -t mangle -I "$hook" 1 -i "$bridge" -j NETLABS6
     done
   done
+  # An earlier version's chain of the same name in the filter table, and its jumps.
+  if ip6tables -n -L NETLABS6 >/dev/null 2>&1; then
+    for bridge in $BRIDGES; do
+      for hook in INPUT FORWARD; do
+        while ip6tables -D "$hook" -i "$bridge" -j NETLABS6 2>/dev/null; do :; done
+      done
+    done
+    ip6tables -F NETLABS6 && ip6tables -X NETLABS6
+  fi
   ipv6="dropped from bridges $BRIDGES"
 fi
 echo "[isolation] lab pools ${POOLS% } fenced (outbound internet: $OUTBOUND; IPv6 $ipv6)"
