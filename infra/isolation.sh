@@ -87,8 +87,8 @@ for bridge in $BRIDGES; do jump FORWARD -t mangle -i "$bridge" -j NETLABS-FORWAR
 # Hosts fenced by an earlier version hang a filter chain of the same name from DOCKER-USER:
 # once the mangle fence is in place, those jumps and that chain go.
 if iptables -n -L NETLABS-FORWARD >/dev/null 2>&1; then
-  iptables -S DOCKER-USER | grep -e '-j NETLABS-FORWARD$' | sed 's/^-A //' | while read -r rule; do
-    eval "iptables -D $rule"
+  iptables -S DOCKER-USER | grep -e '-j NETLABS-FORWARD$' | sed 's/^-A //' | while read -ra rule; do
+    iptables -D "${rule[@]}"
   done
   iptables -F NETLABS-FORWARD && iptables -X NETLABS-FORWARD
 fi
