@@ -25,12 +25,13 @@ const EXIT_MARK = '\n__netlabs_exit:';
  * Runs a command in a container through the docker CLI (of another engine with `env`, e.g.
  * DOCKER_HOST and its TLS variables); never throws, never hangs past timeoutMs.
  *
- * The exit code is printed by a shell in the container, after the command: the CLI's own is
- * not proof. `docker exec` (CLI 20.10) asks the engine for it once, as soon as the output
- * ends, and the engine may not have recorded the exit yet (no code: the CLI says 0);
- * libs/docker/docker-exec.ts polls for that reason. A CI run under load had 15 of 24
- * cross-lab connections "succeed", one to a name that does not resolve in the other lab;
- * not reproduced by hand. Every container here has `sh`.
+ * The exit code is printed by a shell in the container, after the command, so that a probe's
+ * result depends only on what ran there. The CLI's own comes from one exec inspect once the
+ * output ends, and libs/docker/docker-exec.ts polls that inspect because the stream can end
+ * before the engine records the exit. Suspected when a CI run under load had 15 of 24
+ * cross-lab connections "succeed", one by a name that does not resolve across labs; not
+ * reproduced with the CLI by hand (an exec whose exit containerd held back 2.5 s still
+ * said 3). Every container here has `sh`.
  */
 export async function dockerExec(container: string, cmd: string[], timeoutMs = 15_000, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   const wrapped = ['sh', '-c', `"$@"; printf '\\n__netlabs_exit:%d\\n' "$?"`, 'sh', ...cmd];
