@@ -75,7 +75,10 @@ describe('isolation and limits on the real engine (3 labs)', () => {
       }
     }
     const results = await Promise.all(probes);
-    expect(results.filter(([, ok]) => ok).map(([what]) => what)).toEqual([]);
+    const crossed = results.filter(([, ok]) => ok).map(([what]) => what);
+    // A crossing says what the machine looked like then (a landing CI once had 15, one by a name).
+    const seen = crossed.length ? await crossingContext(labs) : '';
+    expect(crossed, seen).toEqual([]);
   });
 
   it("no lab reaches a private address behind this machine, even while dockerd moves its DOCKER-USER jump (it does on every network create)", async () => {
@@ -289,4 +292,23 @@ async function withoutDockerUserJump<T>(probe: () => Promise<T>): Promise<T> {
   } finally {
     while (jumps() < had) execFileSync('iptables', ['-I', 'FORWARD', '-j', 'DOCKER-USER']);
   }
+}
+
+/** For a failed cross-lab probe: what each lab's client resolves the other servers' names to, and the fence's rules at that moment. */
+async function crossingContext(labs: Lab[]): Promise<string> {
+  const pairs = labs.flatMap((from) => labs.filter((l) => l !== from).map((to) => ({ from, to })));
+  const names = await Promise.all(
+    pairs.map(async ({ from, to }) => {
+      const resolved = await dockerExec(from.client, ['getent', 'hosts', to.server], 5_000);
+      return `${from.id} resolves ${to.server} to ${resolved.stdout.trim() || (resolved.code === -1 ? 'nothing within 5 s' : `nothing (exit ${resolved.code})`)}`;
+    }),
+  );
+  const rules = (args: string[]) => {
+    try {
+      return execFileSync('iptables', args).toString().trim();
+    } catch (error) {
+      return String(error);
+    }
+  };
+  return [...names, `filter FORWARD:\n${rules(['-S', 'FORWARD'])}`, `mangle FORWARD:\n${rules(['-t', 'mangle', '-S', 'FORWARD'])}`, `NETLABS-FORWARD:\n${rules(['-t', 'mangle', '-S', 'NETLABS-FORWARD'])}`].join('\n');
 }
