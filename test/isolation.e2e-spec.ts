@@ -101,7 +101,7 @@ describe('isolation and limits on the real engine (3 labs)', () => {
       // DOCKER-USER let 157 of 3080 tries through while 6 loops created networks, by hand.
       const unhooked = await withoutDockerUserJump(() => connectStorm(exec, target, 2));
       // And while networks are really created and removed.
-      const churn = churnNetworks(rawDocker(), stack.runId, await freeSubnets(rawDocker(), 6));
+      const churn = churnNetworks(rawDocker(), stack.runId, await freeSubnets(rawDocker(), 6, 251));
       let churned: { tries: number; connected: number };
       let created = 0;
       try {

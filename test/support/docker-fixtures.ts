@@ -29,23 +29,25 @@ export function bridgeNames(runId: string): () => string {
 }
 
 /**
- * `count` consecutive /24s of 10.250.0.0/16 that no network on the engine overlaps, at
- * a random place so that concurrent runs rarely meet.
+ * `count` consecutive /24s of 10.<second>.0.0/16 (10.250 by default) that no network on the
+ * engine overlaps, at a random place so that concurrent runs rarely meet. A file that runs
+ * beside tenant-docker (which holds its 10.250 ranges for the whole file) takes another /16.
  */
-export async function freeSubnets(docker: Docker, count: number): Promise<string[]> {
+export async function freeSubnets(docker: Docker, count: number, second = 250): Promise<string[]> {
   const used = new Set<number>();
+  const inRange = new RegExp(`^10\\.${second}\\.(\\d+)\\.`);
   for (const n of await docker.listNetworks()) {
     for (const c of n.IPAM?.Config ?? []) {
-      const m = /^10\.250\.(\d+)\./.exec(c.Subnet ?? '');
+      const m = inRange.exec(c.Subnet ?? '');
       if (m) used.add(Number(m[1]));
     }
   }
   for (let attempt = 0; attempt < 100; attempt++) {
     const start = randomInt(1, 255 - count);
     const thirds = Array.from({ length: count }, (_, i) => start + i);
-    if (thirds.every((t) => !used.has(t))) return thirds.map((t) => `10.250.${t}.0/24`);
+    if (thirds.every((t) => !used.has(t))) return thirds.map((t) => `10.${second}.${t}.0/24`);
   }
-  throw new Error('no free 10.250.x.0/24 range on this engine');
+  throw new Error(`no free 10.${second}.x.0/24 range on this engine`);
 }
 
 /**
