@@ -132,11 +132,11 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     const killedAt = Date.now();
     // Within the lease, the dead process's sessions stop counting: watched from now on, beside
     // the checks below (they take their own time, seconds on a loaded machine).
-    const freedAfterMs = waitFor('the dead sessions to stop counting', async () => ((await sessions(apiA)).length === 0 ? Date.now() - killedAt : undefined), {
+    const freed = waitFor('the dead sessions to stop counting', async () => ((await sessions(apiA)).length === 0 ? Date.now() - killedAt : undefined), {
       timeoutMs: LEASE_MS * 3,
       intervalMs: 200,
     });
-    freedAfterMs.catch(() => undefined); // awaited below; a failure before then is not an unhandled rejection
+    freed.catch(() => undefined); // awaited below; a failure before then is not an unhandled rejection
     for (const terminal of held) expect((await terminal.waitClosed(10_000)).code).toBe(1006);
 
     // The page asks for a new url on a survivor: once the dead process's lease ran out, gone, with the reason.
@@ -154,7 +154,7 @@ describe('terminals across API processes (real APIs, worker, Postgres, Redis and
     expect(upgrade.output).toContain('[netlabs] this terminal was lost: the NetLabs server process that ran it stopped; open a new terminal');
 
     // Once they stopped counting, MAX new sessions fit.
-    const freedMs = await freedAfterMs;
+    const freedMs = await freed;
     const fresh = [];
     for (let i = 0; i < MAX; i++) fresh.push(await create(i % 2 ? apiB : apiA));
     expect(fresh.map((r) => r.status)).toEqual(Array(MAX).fill(201));

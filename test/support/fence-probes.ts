@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { waitFor } from './wait-for';
 
 /** A TCP endpoint a lab container tries to open: an IPv4 or IPv6 address (a link-local one goes out eth0), a port. */
 export interface ProbeTarget {
@@ -161,8 +162,7 @@ export async function privateListener(runId: string): Promise<ProbeTarget & { cl
     const server = `require('net').createServer((s) => s.end()).listen(${port}, '${address}')`;
     spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', server], { stdio: 'ignore', detached: true }).unref();
     const target = { what: 'private listener', address, port };
-    for (let i = 0; i < 50 && !(await hostReaches(target, undefined, 500)); i++) await new Promise((r) => setTimeout(r, 100));
-    if (!(await hostReaches(target))) throw new Error(`the listener at ${address}:${port} (netns ${ns}) did not answer this machine`);
+    await waitFor(`the listener at ${address}:${port} (netns ${ns}) to answer this machine`, () => hostReaches(target, undefined, 500), { timeoutMs: 30_000, intervalMs: 100 });
     return { ...target, close };
   } catch (error) {
     close();
