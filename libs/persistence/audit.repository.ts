@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
+import { StatementBatcher } from './statement-batcher';
 
 export type AuditEntry = {
   actor: string;
@@ -8,8 +9,6 @@ export type AuditEntry = {
   labId?: string;
   detail?: Record<string, unknown>;
 };
-
-type Waiting = { entry: AuditEntry; done: (error?: unknown) => void };
 
 /** At most this many rows in one statement; more wait for the next one. */
 const MAX_ROWS = 500;
@@ -23,49 +22,25 @@ const INSERT_MANY = `
 /** Who did what to which lab; also where the reconciler records incidents it saw. */
 @Injectable()
 export class AuditRepository {
-  private waiting: Waiting[] = [];
-  private writing = false;
+  private readonly rows = new StatementBatcher<AuditEntry, void>((entries) => this.insert(entries), { maxItems: MAX_ROWS });
 
   constructor(private readonly prisma: PrismaService) {}
 
   /**
    * One row per change request (every verify among them), written on the pool (the ORM's CPU
    * cost is not worth it here). Rows that come while a write is in flight go together in the
-   * next statement: a class verifying at once costs a few inserts, not one per student. Alone,
-   * a row is written at once, as before. Resolves once its row is stored.
+   * next statement (StatementBatcher): a class verifying at once costs a few inserts, not one
+   * per student. Alone, a row is written at once, as before. Resolves once its row is stored.
    */
   record(entry: AuditEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ entry, done: (error) => (error === undefined ? resolve() : reject(error)) });
-      void this.writeWaiting();
-    });
+    return this.rows.submit(entry);
   }
 
   forLab(labId: string, take = 20) {
     return this.prisma.auditEvent.findMany({ where: { labId }, orderBy: { at: 'desc' }, take });
   }
 
-  private async writeWaiting(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.waiting.length) {
-        const batch = this.waiting.splice(0, MAX_ROWS);
-        try {
-          await this.insert(batch.map((w) => w.entry));
-          for (const w of batch) w.done();
-        } catch (error) {
-          // One row Postgres refuses must not take the others with it: each alone, then.
-          if (batch.length === 1) batch[0].done(error ?? new Error('audit insert failed'));
-          else for (const w of batch) await this.insert([w.entry]).then(() => w.done(), (e: unknown) => w.done(e ?? new Error('audit insert failed')));
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
-  }
-
-  private async insert(entries: AuditEntry[]): Promise<void> {
+  private async insert(entries: AuditEntry[]): Promise<void[]> {
     await this.prisma.pool.query({
       name: 'audit-insert',
       text: INSERT_MANY,
@@ -77,5 +52,6 @@ export class AuditRepository {
         entries.map((e) => (e.detail === undefined ? null : JSON.stringify(e.detail))),
       ],
     });
+    return entries.map(() => undefined);
   }
 }
