@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LabStatus } from './generated/enums';
 import { liveLabsByHost, liveLabsOn, lockPlacement, prismaLedger } from './placement-ledger';
 import { PrismaService } from './prisma.service';
+import { StatementBatcher } from './statement-batcher';
 
 export { LabStatus };
 
@@ -47,10 +48,13 @@ const SNAPSHOT_SELECT = `
     FROM "Lab" l JOIN "Class" c ON c.id = l."classId"`;
 
 /**
- * Both run on every request of a student (the token) or an instructor (the id): named, so each
+ * Both run on every request of a student (the tokens) or an instructor (the id): named, so each
  * pool connection parses and plans them once (a prepared statement) instead of on every call.
+ * The tokens' statement reads a batch of token hashes at once (StatementBatcher), an array so
+ * that its text is the same whatever the batch's size.
  */
-const SNAPSHOT_BY_TOKEN = `${SNAPSHOT_SELECT} JOIN "Student" s ON s.id = l."studentId" WHERE s."tokenHash" = $1 AND s."revokedAt" IS NULL`;
+const SNAPSHOTS_BY_TOKENS = `${SNAPSHOT_SELECT.replace('SELECT ', 'SELECT s."tokenHash", ')}
+    JOIN "Student" s ON s.id = l."studentId" WHERE s."tokenHash" = ANY($1::text[]) AND s."revokedAt" IS NULL`;
 const SNAPSHOT_BY_ID = `${SNAPSHOT_SELECT} WHERE l.id = $1::uuid`;
 
 type SnapshotRow = Omit<LabSnapshot, 'class'> & LabSnapshot['class'];
@@ -60,6 +64,9 @@ function toSnapshot(row: SnapshotRow | undefined): LabSnapshot | null {
   const { runPolicy, runAfterFailures, language, ...lab } = row;
   return { ...lab, class: { runPolicy, runAfterFailures, language } };
 }
+
+/** At most this many token hashes in one statement; more wait for the next one. */
+const MAX_TOKENS = 200;
 
 /** A lab as its teardown needs it. */
 /**
@@ -81,6 +88,9 @@ export interface TeardownLab {
 
 @Injectable()
 export class LabRepository {
+  /** Every request with a student token reads through here: the ones that come together share a statement. */
+  private readonly byToken = new StatementBatcher<string, LabSnapshot | null>((hashes) => this.snapshotsByTokenHashes(hashes), { maxItems: MAX_TOKENS });
+
   constructor(private readonly prisma: PrismaService) {}
 
   findById(id: string) {
@@ -103,9 +113,14 @@ export class LabRepository {
    * Authenticates a student token and reads its lab in one statement: the lab a token
    * opens (revoked tokens open nothing), as a LabSnapshot.
    */
-  async snapshotByStudentTokenHash(tokenHash: string): Promise<LabSnapshot | null> {
-    const { rows } = await this.prisma.pool.query<SnapshotRow>({ name: 'lab-snapshot-by-token', text: SNAPSHOT_BY_TOKEN, values: [tokenHash] });
-    return toSnapshot(rows[0]);
+  snapshotByStudentTokenHash(tokenHash: string): Promise<LabSnapshot | null> {
+    return this.byToken.submit(tokenHash);
+  }
+
+  private async snapshotsByTokenHashes(hashes: string[]): Promise<(LabSnapshot | null)[]> {
+    const { rows } = await this.prisma.pool.query<SnapshotRow & { tokenHash: string }>({ name: 'lab-snapshots-by-tokens', text: SNAPSHOTS_BY_TOKENS, values: [hashes] });
+    const found = new Map(rows.map(({ tokenHash, ...row }) => [tokenHash, row]));
+    return hashes.map((hash) => toSnapshot(found.get(hash)));
   }
 
   /** The lab as a LabSnapshot, in one statement; null when unknown. */
