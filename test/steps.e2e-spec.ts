@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canConnect, docker, dockerExec, engineName, inspect } from './support/docker-cli';
+import { testDb } from './support/db';
 import { TestStack } from './support/stack';
 
 type Lab = { id: string; token: string; values: Record<string, any> };
@@ -141,6 +142,38 @@ describe('the TP steps on the real stack, two labs at once', () => {
     const stopped = await verify(a, '2a');
     expect(stopped.body.passed).toBe(false);
     expect(failed(stopped.body.checks)).toMatch(/mon-serveur.*(exited|not running)/);
+  });
+
+  it('verifies of both labs at once (stored together) each store their own lab, step and outcome', async () => {
+    const [a, b] = labs;
+    const db = testDb();
+    try {
+      const since = (await db.query<{ now: string }>(`select (now() at time zone 'UTC')::text as now`)).rows[0].now;
+      // A: 1c wrong, 1b right; B: 1b wrong, 1c right. All at once: the attempts that arrive while one
+      // is being written share a statement, never two of one lab (StatementBatcher).
+      const sent = [
+        { lab: a, step: '1c', answer: 'wrong-a', passed: false },
+        { lab: a, step: '1b', answer: a.values.bridgeSubnet, passed: true },
+        { lab: b, step: '1b', answer: '10.255.255.0/24', passed: false },
+        { lab: b, step: '1c', answer: b.values.bridgeInterface, passed: true },
+      ];
+      const answers = await Promise.all(sent.map((s) => verify(s.lab, s.step, s.answer)));
+      expect(answers.map((r) => [r.status, r.body.step, r.body.passed])).toEqual(sent.map((s) => [200, s.step, s.passed]));
+      const { rows } = await db.query<{ labId: string; stepId: string; passed: boolean }>(
+        `select "labId"::text, "stepId", passed from "VerificationAttempt" where "labId" = any($1::uuid[]) and "createdAt" >= $2 order by "labId", "stepId"`,
+        [[a.id, b.id], since],
+      );
+      const expected = sent.map((s) => ({ labId: s.lab.id, stepId: s.step, passed: s.passed }));
+      expect(rows).toEqual(expect.arrayContaining(expected));
+      expect(rows).toHaveLength(expected.length);
+      // Passed steps stay passed, whatever a later wrong answer says.
+      for (const lab of [a, b]) {
+        const steps = (await stack.request('GET', `/labs/${lab.id}`, undefined, lab.token)).body.steps;
+        expect(steps.filter((s: { id: string }) => ['1b', '1c'].includes(s.id)).map((s: { status: string }) => s.status)).toEqual(['passed', 'passed']);
+      }
+    } finally {
+      await db.end();
+    }
   });
 
   it('stores every attempt, counts concurrent verifies, and the grid shows exactly what passed', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { StepStatus } from './generated/enums';
 import { PrismaService } from './prisma.service';
+import { StatementBatcher } from './statement-batcher';
 
 export { StepStatus };
 
@@ -11,34 +12,46 @@ export type PassedWith = (typeof PassedWith)[keyof typeof PassedWith];
 /** Timestamps are stored as UTC wall-clock time (timestamp without time zone), as Prisma writes them. */
 const NOW = `(now() AT TIME ZONE 'UTC')`;
 
-/** $1 lab, $2 step, $3 passed, $4 answer (json or null), $5 checks (json), $6 generation or null. */
-const RECORD_ATTEMPT = `
-  WITH lab AS (
-    UPDATE "Lab" SET "lastActivityAt" = ${NOW}, "updatedAt" = ${NOW}
-     WHERE id = $1::uuid AND status = 'ready' AND ($6::int IS NULL OR generation = $6::int)
-    RETURNING id
+/**
+ * A batch of attempts (StatementBatcher: never two of one lab), one row of each array per
+ * attempt: $1 labs, $2 steps, $3 passed, $4 answers (json or null), $5 checks (json),
+ * $6 generations (or null). One row out per attempt, in order (n).
+ */
+const RECORD_ATTEMPTS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::jsonb[], $5::jsonb[], $6::int[])
+           WITH ORDINALITY AS i(lab_id, step_id, passed, answer, checks, generation, n)
+  ), lab AS (
+    UPDATE "Lab" l SET "lastActivityAt" = ${NOW}, "updatedAt" = ${NOW}
+      FROM input i
+     WHERE l.id = i.lab_id AND l.status = 'ready' AND (i.generation IS NULL OR l.generation = i.generation)
+    RETURNING l.id
   ), attempt AS (
     INSERT INTO "VerificationAttempt" (id, "labId", "stepId", passed, answer, checks, "createdAt")
-    SELECT gen_random_uuid(), lab.id, $2::text, $3::boolean, $4::jsonb, $5::jsonb, ${NOW} FROM lab
-    RETURNING id
+    SELECT gen_random_uuid(), i.lab_id, i.step_id, i.passed, i.answer, i.checks, ${NOW} FROM input i JOIN lab ON lab.id = i.lab_id
+    RETURNING id, "labId"
   ), progress AS (
     INSERT INTO "StepProgress" AS p ("labId", "stepId", status, attempts, "passedAt", "passedWith", "updatedAt")
-    SELECT lab.id, $2::text, (CASE WHEN $3::boolean THEN 'passed' ELSE 'failed' END)::"StepStatus", 1,
-           CASE WHEN $3::boolean THEN ${NOW} END, CASE WHEN $3::boolean THEN 'own-work' END, ${NOW}
-      FROM lab
+    SELECT i.lab_id, i.step_id, (CASE WHEN i.passed THEN 'passed' ELSE 'failed' END)::"StepStatus", 1,
+           CASE WHEN i.passed THEN ${NOW} END, CASE WHEN i.passed THEN 'own-work' END, ${NOW}
+      FROM input i JOIN lab ON lab.id = i.lab_id
     ON CONFLICT ("labId", "stepId") DO UPDATE SET
       attempts = p.attempts + 1,
-      status = (CASE WHEN p.status = 'passed' OR $3::boolean THEN 'passed' ELSE 'failed' END)::"StepStatus",
-      "passedAt" = CASE WHEN p.status <> 'passed' AND $3::boolean THEN ${NOW} ELSE p."passedAt" END,
-      "passedWith" = CASE WHEN p.status <> 'passed' AND $3::boolean
+      status = (CASE WHEN p.status = 'passed' OR EXCLUDED.status = 'passed' THEN 'passed' ELSE 'failed' END)::"StepStatus",
+      "passedAt" = CASE WHEN p.status <> 'passed' AND EXCLUDED.status = 'passed' THEN ${NOW} ELSE p."passedAt" END,
+      "passedWith" = CASE WHEN p.status <> 'passed' AND EXCLUDED.status = 'passed'
                           THEN CASE WHEN p."solutionRunAt" IS NOT NULL THEN 'solution' ELSE 'own-work' END
                           ELSE p."passedWith" END,
       "updatedAt" = ${NOW}
     RETURNING 1
   )
-  SELECT (SELECT id::text FROM attempt) AS "attemptId", l.status::text AS "labStatus", l.generation,
-         EXISTS (SELECT 1 FROM "LtiGradeTarget" g WHERE g."labId" = $1::uuid) AS graded
-    FROM (SELECT 1) AS one LEFT JOIN "Lab" l ON l.id = $1::uuid`;
+  SELECT a.id::text AS "attemptId", l.status::text AS "labStatus", l.generation,
+         EXISTS (SELECT 1 FROM "LtiGradeTarget" g WHERE g."labId" = i.lab_id) AS graded
+    FROM input i LEFT JOIN attempt a ON a."labId" = i.lab_id LEFT JOIN "Lab" l ON l.id = i.lab_id
+   ORDER BY i.n`;
+
+/** At most this many attempts in one statement; more wait for the next one. */
+const MAX_ATTEMPTS = 200;
 
 /** $1 lab, $2 step. */
 const MARK_SOLUTION_RUN = `
@@ -46,8 +59,14 @@ const MARK_SOLUTION_RUN = `
   INSERT INTO "StepProgress" AS p ("labId", "stepId", "solutionRunAt", "updatedAt") VALUES ($1::uuid, $2::text, ${NOW}, ${NOW})
   ON CONFLICT ("labId", "stepId") DO UPDATE SET "solutionRunAt" = EXCLUDED."solutionRunAt", "updatedAt" = EXCLUDED."updatedAt"`;
 
+type AttemptInput = { labId: string; stepId: string; passed: boolean; answer?: unknown; checks: unknown; generation?: number };
+type AttemptRow = { attemptId: string | null; labStatus: string | null; generation: number | null; graded: boolean };
+
 @Injectable()
 export class ProgressRepository {
+  /** Every verify stores through here: attempts that come together share a statement, never two of one lab. */
+  private readonly attempts = new StatementBatcher<AttemptInput, AttemptRow>((batch) => this.recordAttempts(batch), { maxItems: MAX_ATTEMPTS, key: (a) => a.labId });
+
   constructor(private readonly prisma: PrismaService) {}
 
   /**
@@ -62,22 +81,27 @@ export class ProgressRepository {
    * launch: the same statement tells), or null with the lab's status (null: no such lab)
    * and generation when nothing was stored.
    */
-  async recordAttempt(input: {
-    labId: string;
-    stepId: string;
-    passed: boolean;
-    answer?: unknown;
-    checks: unknown;
-    generation?: number;
-  }): Promise<{ attemptId: string; graded: boolean } | { attemptId: null; labStatus: string | null; generation: number | null }> {
-    // Named: a prepared statement per pool connection, parsed and planned once (every verify runs it).
-    const { rows } = await this.prisma.pool.query<{ attemptId: string | null; labStatus: string | null; generation: number | null; graded: boolean }>({
-      name: 'record-attempt',
-      text: RECORD_ATTEMPT,
-      values: [input.labId, input.stepId, input.passed, input.answer === undefined ? null : JSON.stringify(input.answer), JSON.stringify(input.checks), input.generation ?? null],
-    });
-    const row = rows[0];
+  async recordAttempt(input: AttemptInput): Promise<{ attemptId: string; graded: boolean } | { attemptId: null; labStatus: string | null; generation: number | null }> {
+    const row = await this.attempts.submit(input);
     return row.attemptId ? { attemptId: row.attemptId, graded: row.graded } : { attemptId: null, labStatus: row.labStatus, generation: row.generation };
+  }
+
+  /** One statement for a batch of attempts (at most one per lab), one row per attempt in order. */
+  private async recordAttempts(batch: AttemptInput[]): Promise<AttemptRow[]> {
+    // Named: a prepared statement per pool connection, parsed and planned once (every verify runs it).
+    const { rows } = await this.prisma.pool.query<AttemptRow>({
+      name: 'record-attempts',
+      text: RECORD_ATTEMPTS,
+      values: [
+        batch.map((a) => a.labId),
+        batch.map((a) => a.stepId),
+        batch.map((a) => a.passed),
+        batch.map((a) => (a.answer === undefined ? null : JSON.stringify(a.answer))),
+        batch.map((a) => JSON.stringify(a.checks)),
+        batch.map((a) => a.generation ?? null),
+      ],
+    });
+    return rows;
   }
 
   /**
