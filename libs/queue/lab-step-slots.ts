@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { QueueName } from './jobs';
+import { rarely, redisClient } from './redis-connection';
 
 /**
  * A slot outlives its job only when a worker died mid-job and no other picked the job up
@@ -27,6 +26,9 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1`;
 
+/** TAKE, defined on the client (sent by its hash). */
+type SlotScripts = { takeSlot(key: string, max: string, leaseMs: string, jobId: string): Promise<number> };
+
 /**
  * Fairness of the shared step workers between labs: each lab may have at most
  * STEP_JOBS_PER_LAB run/verify jobs queued or running at once. The API takes a slot
@@ -37,18 +39,23 @@ return 1`;
  * The slots live in Redis (a sorted set per lab, job id -> lease end), shared by every
  * API and worker process.
  */
-/** The two commands we need of the ioredis client BullMQ holds (its own type declares neither). */
-interface SlotCommands {
-  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
-  zrem(key: string, member: string): Promise<number>;
-}
-
 @Injectable()
-export class LabStepSlots {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QueueName.Steps) private readonly steps: Queue,
-  ) {}
+export class LabStepSlots implements OnModuleDestroy {
+  /**
+   * A client of their own: auto-pipelined (a class verifying at once takes and gives back its
+   * slots in a few writes, not one each) and the script sent by its hash (EVALSHA).
+   */
+  private readonly redis: Redis & SlotScripts;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const redis = redisClient(config.REDIS_URL, 'like-queue', rarely(new Logger(LabStepSlots.name)));
+    redis.defineCommand('takeSlot', { numberOfKeys: 1, lua: TAKE });
+    this.redis = redis as Redis & SlotScripts;
+  }
+
+  onModuleDestroy(): void {
+    this.redis.disconnect();
+  }
 
   get perLab(): number {
     return this.config.STEP_JOBS_PER_LAB;
@@ -57,15 +64,13 @@ export class LabStepSlots {
   /** A job id holding one of the lab's slots, or null when the lab has all of them in use. */
   async take(labId: string): Promise<string | null> {
     const jobId = `step-${randomUUID()}`;
-    const client = (await this.steps.client) as unknown as SlotCommands;
-    const taken = await client.eval(TAKE, 1, this.key(labId), String(this.perLab), String(SLOT_LEASE_MS), jobId);
+    const taken = await this.redis.takeSlot(this.key(labId), String(this.perLab), String(SLOT_LEASE_MS), jobId);
     return Number(taken) === 1 ? jobId : null;
   }
 
   /** Gives the job's slot back (idempotent). */
   async release(labId: string, jobId: string): Promise<void> {
-    const client = (await this.steps.client) as unknown as SlotCommands;
-    await client.zrem(this.key(labId), jobId);
+    await this.redis.zrem(this.key(labId), jobId);
   }
 
   private key(labId: string): string {

@@ -25,14 +25,17 @@ export function redisConnection(url: string): ConnectionOptions {
  * away (nothing is queued, one retry), for what answers a request and must never make it
  * wait (rate limits, terminal sessions); commands are auto-pipelined. `patient`: commands wait through a short outage
  * (queued, two retries), for state that should not be lost to a blip (LTI logins, lab events).
+ * `like-queue`: commands wait for Redis as long as BullMQ's own connections do (no retry
+ * limit), auto-pipelined, for what goes with queued jobs (the labs' step slots).
  */
-export type RedisMode = 'fail-fast' | 'patient';
+export type RedisMode = 'fail-fast' | 'patient' | 'like-queue';
 
 const MODES: Record<RedisMode, RedisOptions> = {
   // Auto-pipelining: the commands of one event-loop turn go out in one write (a class
   // verifying at once sends its rate-limit counts together, not one round trip each).
   'fail-fast': { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true },
   patient: { maxRetriesPerRequest: 2 },
+  'like-queue': { maxRetriesPerRequest: null, enableAutoPipelining: true },
 };
 
 /**
