@@ -7,7 +7,8 @@
  *   (provision-bench.ts; rounds BENCH_PROVISION_RUNS, class BENCH_CLASS_SIZE).
  * - cli: N labs through POST /classes beside the same network work done with the plain
  *   `docker` CLI, same machine, same run.
- * - verify: V students verifying 1b at once beside the engine's floor (verify-bench.ts).
+ * - verify: V students verifying 1b at once beside the engine's floor (verify-bench.ts;
+ *   `--verify-rounds R`, default 30: fewer make its p95 a matter of one or two rounds).
  * - gateway: `docker ps`, `run -d`, `exec` through a lab's daemon vs the engine socket (gateway-bench.ts).
  * - teardown: a class of labs with all TP containers, DELETE /classes vs `docker rm -f` +
  *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50).
@@ -101,7 +102,7 @@ async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }:
       const ratio = (p: number) => (percentile(apiTimes!.times, p) / percentile(cliTimes, p)).toFixed(2);
       console.log(`  NetLabs / CLI: p50 ${ratio(50)}x  p95 ${ratio(95)}x`);
     }
-    if (wants('verify')) await benchVerify(stack, verifiers);
+    if (wants('verify')) await benchVerify(stack, verifiers, Number(named.get('verify-rounds') ?? 30));
     if (wants('gateway')) await benchGateway(stack, socketPath, apiTimes!.labs[0].id, gatewayRounds);
     if (apiTimes) {
       await stack.request('DELETE', `/classes/${apiTimes.classId}`);

@@ -18,7 +18,7 @@ import { cpuMs, percentile, summary } from './stats';
 
 type Lab = { id: string; token: string };
 
-export async function benchVerify(stack: TestStack, students = 50, rounds = 5): Promise<void> {
+export async function benchVerify(stack: TestStack, students = 50, rounds = 30): Promise<void> {
   const created = await stack.request('POST', '/classes', {
     name: 'bench verify',
     labDefinitionId: 'docker-network',
