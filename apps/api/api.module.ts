@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config';
 import { ConfigModule } from '../../libs/config/config.module';
@@ -13,7 +13,6 @@ import { ClassesController } from './classes/classes.controller';
 import { ClassesService } from './classes/classes.service';
 import { PlacementModule } from '../../libs/placement/placement.module';
 import { StudentLabsService } from './classes/student-labs.service';
-import { AuditInterceptor } from './common/audit.interceptor';
 import { AuthGuard } from './common/auth.guard';
 import { AuthModule } from './common/auth.module';
 import { rateLimitOptions } from './common/rate-limit';
@@ -74,7 +73,6 @@ import { ltiControllers, ltiProviders } from './lti/lti.providers';
     // address before any lookup), so that the per-token rate limit knows who is calling.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: ThrottlerGuard },
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
     // Before every other pipe: no body, param or query string Postgres cannot store gets further.
     { provide: APP_PIPE, useClass: TextInputPipe },

@@ -4,8 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../libs/config/app-config';
+import { AuditRepository } from '../../libs/persistence/audit.repository';
 import { ApiModule } from './api.module';
 import { trustProxySetting } from './common/client-address';
+import { auditTrail } from './common/audit-trail';
 import { requestIds } from './common/request-id';
 import { HealthService } from './health/health.service';
 
@@ -28,7 +30,7 @@ export async function createApi(options: { logger?: false | ('log' | 'error' | '
   app.disable('x-powered-by');
   // req.ip (rate limits) and the terminal upgrades' address: X-Forwarded-For only from TRUST_PROXY's proxies.
   app.set('trust proxy', trustProxySetting(app.get<AppConfig>(APP_CONFIG)));
-  app.use(requestIds, json({ limit: '256kb' }), jsonBodyErrors);
+  app.use(requestIds, auditTrail(app.get(AuditRepository)), json({ limit: '256kb' }), jsonBodyErrors);
   keepConnectionsOpen(app.getHttpServer() as Server);
   app.enableShutdownHooks();
   const problem = await dependenciesUp(app.get(HealthService));
