@@ -12,6 +12,8 @@ export type AuditEntry = {
 
 /** At most this many rows in one statement; more wait for the next one. */
 const MAX_ROWS = 500;
+/** How long a row waits for others before it is written (nobody waits for it: the answer went out). */
+const GATHER_MS = 50;
 
 /** Every entry of a batch in one statement (arrays, so the text is the same whatever the size: prepared once). */
 const INSERT_MANY = `
@@ -22,15 +24,15 @@ const INSERT_MANY = `
 /** Who did what to which lab; also where the reconciler records incidents it saw. */
 @Injectable()
 export class AuditRepository {
-  private readonly rows = new StatementBatcher<AuditEntry, void>((entries) => this.insert(entries), { maxItems: MAX_ROWS });
+  private readonly rows = new StatementBatcher<AuditEntry, void>((entries) => this.insert(entries), { maxItems: MAX_ROWS, gatherMs: GATHER_MS });
 
   constructor(private readonly prisma: PrismaService) {}
 
   /**
    * One row per change request (every verify among them), written on the pool (the ORM's CPU
    * cost is not worth it here). Rows that come while a write is in flight go together in the
-   * next statement (StatementBatcher): a class verifying at once costs a few inserts, not one
-   * per student. Alone, a row is written at once, as before. Resolves once its row is stored.
+   * next statement (StatementBatcher), and a row waits GATHER_MS for others first: a class
+   * verifying at once costs a few inserts, not one per student. Resolves once its row is stored.
    */
   record(entry: AuditEntry): Promise<void> {
     return this.rows.submit(entry);

@@ -5,7 +5,7 @@ type Item = { lab: string; n: number };
 type Call = { items: Item[]; finish: (error?: Error) => void };
 
 /** A statement that ends when the test says so, answering each item's n doubled; an item with n < 0 is refused. */
-function setup(options: { maxItems: number; key?: (item: Item) => string }) {
+function setup(options: { maxItems: number; key?: (item: Item) => string; gatherMs?: number }) {
   const calls: Call[] = [];
   const sut = new StatementBatcher<Item, number>(
     (items) =>
@@ -66,6 +66,18 @@ describe('StatementBatcher', () => {
     const results = await settled;
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'refused'))).toEqual([4, 'refused', 6]);
     expect(ns(calls)).toEqual([[1], [2, -1, 3], [2], [-1], [3]]);
+  });
+
+  it('with gatherMs, an item that finds nothing in flight waits that long for others, then they go together', async () => {
+    const { calls, sut } = setup({ maxItems: 10, gatherMs: 30 });
+    const first = sut.submit({ lab: 'a', n: 1 });
+    await tick();
+    expect(calls).toHaveLength(0);
+    const second = sut.submit({ lab: 'b', n: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(ns(calls)).toEqual([[1, 2]]);
+    calls[0].finish();
+    expect(await Promise.all([first, second])).toEqual([2, 4]);
   });
 
   it('a statement that answers a wrong number of rows fails its items instead of giving them each other’s results', async () => {

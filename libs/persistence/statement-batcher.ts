@@ -10,21 +10,30 @@
  *
  * `key` (optional): items with the same key never share a statement (an `INSERT ... ON
  * CONFLICT DO UPDATE` cannot touch one row twice); the later one waits for the next.
+ * `gatherMs` (optional): for statements nobody waits for (the audit trail, written after the
+ * answer went out), an item that finds nothing in flight waits this long for others first.
  */
 export class StatementBatcher<I, O> {
   private waiting: { item: I; done: (error: unknown, result?: O) => void }[] = [];
   private running = false;
+  private gathering = false;
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly options: { maxItems: number; key?: (item: I) => string },
+    private readonly options: { maxItems: number; key?: (item: I) => string; gatherMs?: number },
   ) {}
 
   /** Resolves with this item's result once its statement ran. */
   submit(item: I): Promise<O> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, done: (error, result) => (error === undefined ? resolve(result as O) : reject(error)) });
-      void this.drain();
+      if (!this.options.gatherMs) return void this.drain();
+      if (this.running || this.gathering) return;
+      this.gathering = true;
+      setTimeout(() => {
+        this.gathering = false;
+        void this.drain();
+      }, this.options.gatherMs);
     });
   }
 
