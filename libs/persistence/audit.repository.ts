@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
 import { StatementBatcher } from './statement-batcher';
 
@@ -23,7 +23,7 @@ const INSERT_MANY = `
 
 /** Who did what to which lab; also where the reconciler records incidents it saw. */
 @Injectable()
-export class AuditRepository {
+export class AuditRepository implements OnModuleDestroy {
   private readonly rows = new StatementBatcher<AuditEntry, void>((entries) => this.insert(entries), { maxItems: MAX_ROWS, gatherMs: GATHER_MS });
 
   constructor(private readonly prisma: PrismaService) {}
@@ -36,6 +36,11 @@ export class AuditRepository {
    */
   record(entry: AuditEntry): Promise<void> {
     return this.rows.submit(entry);
+  }
+
+  /** Rows still gathering go out now, while the pool is open (they would be lost with it). */
+  onModuleDestroy(): void {
+    this.rows.flush();
   }
 
   forLab(labId: string, take = 20) {

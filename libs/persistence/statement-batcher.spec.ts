@@ -80,6 +80,17 @@ describe('StatementBatcher', () => {
     expect(await Promise.all([first, second])).toEqual([2, 4]);
   });
 
+  it('flush sends what is gathering at once (a process that stops)', async () => {
+    const { calls, sut } = setup({ maxItems: 10, gatherMs: 60_000 });
+    const item = sut.submit({ lab: 'a', n: 1 });
+    await tick();
+    expect(calls).toHaveLength(0);
+    sut.flush();
+    expect(ns(calls)).toEqual([[1]]);
+    calls[0].finish();
+    expect(await item).toBe(2);
+  });
+
   it('a statement that answers a wrong number of rows fails its items instead of giving them each other’s results', async () => {
     const sut = new StatementBatcher<number, number>(async (items) => items.slice(1), { maxItems: 10 });
     await expect(sut.submit(1)).rejects.toThrow('a batch of 1 answered 0 results');

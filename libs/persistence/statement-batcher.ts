@@ -16,7 +16,7 @@
 export class StatementBatcher<I, O> {
   private waiting: { item: I; done: (error: unknown, result?: O) => void }[] = [];
   private running = false;
-  private gathering = false;
+  private gathering: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
@@ -29,12 +29,15 @@ export class StatementBatcher<I, O> {
       this.waiting.push({ item, done: (error, result) => (error === undefined ? resolve(result as O) : reject(error)) });
       if (!this.options.gatherMs) return void this.drain();
       if (this.running || this.gathering) return;
-      this.gathering = true;
-      setTimeout(() => {
-        this.gathering = false;
-        void this.drain();
-      }, this.options.gatherMs);
+      this.gathering = setTimeout(() => this.flush(), this.options.gatherMs);
     });
+  }
+
+  /** Sends what is waiting now, without waiting for more (a process that stops: before its pool closes). */
+  flush(): void {
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
+    void this.drain();
   }
 
   private async drain(): Promise<void> {
