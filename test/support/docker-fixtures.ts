@@ -52,9 +52,9 @@ export async function freeSubnets(docker: Docker, count: number, second = 250): 
 
 /**
  * Networks of the run created and removed in a loop, one loop per subnet, until stop(), which
- * says how many were created.
+ * says how many were created (created(): so far).
  */
-export function churnNetworks(docker: Docker, runId: string, subnets: string[]): { stop(): Promise<number> } {
+export function churnNetworks(docker: Docker, runId: string, subnets: string[]): { created(): number; stop(): Promise<number> } {
   let running = true;
   let created = 0;
   const loops = subnets.map(async (subnet, i) => {
@@ -66,6 +66,7 @@ export function churnNetworks(docker: Docker, runId: string, subnets: string[]):
     }
   });
   return {
+    created: () => created,
     stop: async () => {
       running = false;
       await Promise.all(loops);
