@@ -150,7 +150,7 @@ describe('the TP steps on the real stack, two labs at once', () => {
     try {
       const since = (await db.query<{ now: string }>(`select (now() at time zone 'UTC')::text as now`)).rows[0].now;
       // A: 1c wrong, 1b right; B: 1b wrong, 1c right. All at once: the attempts that arrive while one
-      // is being written share a statement, never two of one lab (StatementBatcher).
+      // is being written share a statement, never two of one lab (Batcher).
       const sent = [
         { lab: a, step: '1c', answer: 'wrong-a', passed: false },
         { lab: a, step: '1b', answer: a.values.bridgeSubnet, passed: true },

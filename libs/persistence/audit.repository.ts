@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
-import { StatementBatcher } from './statement-batcher';
+import { Batcher } from '../batching/batcher';
 
 export type AuditEntry = {
   actor: string;
@@ -24,14 +24,14 @@ const INSERT_MANY = `
 /** Who did what to which lab; also where the reconciler records incidents it saw. */
 @Injectable()
 export class AuditRepository implements OnModuleDestroy {
-  private readonly rows = new StatementBatcher<AuditEntry, void>((entries) => this.insert(entries), { maxItems: MAX_ROWS, gatherMs: GATHER_MS });
+  private readonly rows = new Batcher<AuditEntry, void>((entries) => this.insert(entries), { maxItems: MAX_ROWS, gatherMs: GATHER_MS });
 
   constructor(private readonly prisma: PrismaService) {}
 
   /**
    * One row per change request (every verify among them), written on the pool (the ORM's CPU
    * cost is not worth it here). Rows that come while a write is in flight go together in the
-   * next statement (StatementBatcher), and a row waits GATHER_MS for others first: a class
+   * next statement (Batcher), and a row waits GATHER_MS for others first: a class
    * verifying at once costs a few inserts, not one per student. Resolves once its row is stored.
    */
   record(entry: AuditEntry): Promise<void> {

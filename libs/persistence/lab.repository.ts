@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LabStatus } from './generated/enums';
 import { liveLabsByHost, liveLabsOn, lockPlacement, prismaLedger } from './placement-ledger';
 import { PrismaService } from './prisma.service';
-import { StatementBatcher } from './statement-batcher';
+import { Batcher } from '../batching/batcher';
 
 export { LabStatus };
 
@@ -50,7 +50,7 @@ const SNAPSHOT_SELECT = `
 /**
  * Both run on every request of a student (the tokens) or an instructor (the id): named, so each
  * pool connection parses and plans them once (a prepared statement) instead of on every call.
- * The tokens' statement reads a batch of token hashes at once (StatementBatcher), an array so
+ * The tokens' statement reads a batch of token hashes at once (Batcher), an array so
  * that its text is the same whatever the batch's size.
  */
 const SNAPSHOTS_BY_TOKENS = `${SNAPSHOT_SELECT.replace('SELECT ', 'SELECT s."tokenHash", ')}
@@ -89,7 +89,7 @@ export interface TeardownLab {
 @Injectable()
 export class LabRepository {
   /** Every request with a student token reads through here: the ones that come together share a statement. */
-  private readonly byToken = new StatementBatcher<string, LabSnapshot | null>((hashes) => this.snapshotsByTokenHashes(hashes), { maxItems: MAX_TOKENS });
+  private readonly byToken = new Batcher<string, LabSnapshot | null>((hashes) => this.snapshotsByTokenHashes(hashes), { maxItems: MAX_TOKENS });
 
   constructor(private readonly prisma: PrismaService) {}
 

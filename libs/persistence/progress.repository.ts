@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { StepStatus } from './generated/enums';
 import { PrismaService } from './prisma.service';
-import { StatementBatcher } from './statement-batcher';
+import { Batcher } from '../batching/batcher';
 
 export { StepStatus };
 
@@ -13,7 +13,7 @@ export type PassedWith = (typeof PassedWith)[keyof typeof PassedWith];
 const NOW = `(now() AT TIME ZONE 'UTC')`;
 
 /**
- * A batch of attempts (StatementBatcher: never two of one lab), one row of each array per
+ * A batch of attempts (Batcher: never two of one lab), one row of each array per
  * attempt: $1 labs, $2 steps, $3 passed, $4 answers (json or null), $5 checks (json),
  * $6 generations (or null). One row out per attempt, in order (n).
  */
@@ -65,7 +65,7 @@ type AttemptRow = { attemptId: string | null; labStatus: string | null; generati
 @Injectable()
 export class ProgressRepository {
   /** Every verify stores through here: attempts that come together share a statement, never two of one lab. */
-  private readonly attempts = new StatementBatcher<AttemptInput, AttemptRow>((batch) => this.recordAttempts(batch), { maxItems: MAX_ATTEMPTS, key: (a) => a.labId });
+  private readonly attempts = new Batcher<AttemptInput, AttemptRow>((batch) => this.recordAttempts(batch), { maxItems: MAX_ATTEMPTS, key: (a) => a.labId });
 
   constructor(private readonly prisma: PrismaService) {}
 

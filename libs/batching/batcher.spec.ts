@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StatementBatcher } from './statement-batcher';
+import { Batcher } from './batcher';
 
 type Item = { lab: string; n: number };
 type Call = { items: Item[]; finish: (error?: Error) => void };
@@ -7,7 +7,7 @@ type Call = { items: Item[]; finish: (error?: Error) => void };
 /** A statement that ends when the test says so, answering each item's n doubled; an item with n < 0 is refused. */
 function setup(options: { maxItems: number; key?: (item: Item) => string; gatherMs?: number }) {
   const calls: Call[] = [];
-  const sut = new StatementBatcher<Item, number>(
+  const sut = new Batcher<Item, number>(
     (items) =>
       new Promise((resolve, reject) => {
         const call: Call = { items, finish: (error) => (error ? reject(error) : resolve(items.map((i) => i.n * 2))) };
@@ -22,7 +22,7 @@ function setup(options: { maxItems: number; key?: (item: Item) => string; gather
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 const ns = (calls: Call[]) => calls.map((c) => c.items.map((i) => i.n));
 
-describe('StatementBatcher', () => {
+describe('Batcher', () => {
   it('runs an item alone at once, then the items that came meanwhile in one statement, each getting its own result', async () => {
     const { calls, sut } = setup({ maxItems: 10 });
     const first = sut.submit({ lab: 'a', n: 1 });
@@ -92,7 +92,7 @@ describe('StatementBatcher', () => {
   });
 
   it('a statement that answers a wrong number of rows fails its items instead of giving them each other’s results', async () => {
-    const sut = new StatementBatcher<number, number>(async (items) => items.slice(1), { maxItems: 10 });
+    const sut = new Batcher<number, number>(async (items) => items.slice(1), { maxItems: 10 });
     await expect(sut.submit(1)).rejects.toThrow('a batch of 1 answered 0 results');
   });
 });
