@@ -73,7 +73,7 @@ function bridgeSpec(subnet: string, name = 'bridge') {
 }
 
 beforeAll(async () => {
-  subnets = await freeSubnets(docker, 14);
+  subnets = await freeSubnets(docker, 15);
 });
 
 afterAll(async () => {
@@ -117,6 +117,31 @@ describe('DockerodeTenantDocker on the real engine', () => {
     const listed = await sut.listNetworks(labA);
     expect(listed.map((n) => n.name)).toEqual(['bridge']);
     expect(listed[0].containers).toEqual([{ name: 'mon-serveur', ipv4: server.networks[0].ipv4 }]);
+  });
+
+  it("reads labs' network settings at once, each its own: never another lab's network, nor one labelled for a lab under another lab's name", async () => {
+    const labX = testScope(runId); // no network of its own
+    // Named like lab X's bridge, labelled as lab A's: the bridge of neither.
+    const decoy = await docker.createNetwork({
+      Name: `${labX.prefix}-bridge`,
+      Labels: { [TEST_LABEL]: runId, [LABEL_LAB]: labA.labId, [LABEL_NAME]: 'bridge' },
+      IPAM: { Driver: 'default', Config: [{ Subnet: subnets[14] }] },
+    });
+    try {
+      // The first read goes alone (its lab's labels in the filter); the four that come meanwhile
+      // share one list of every network named bridge on the engine, and each takes its own.
+      const together = await Promise.all([labA, labB, labX, labA, labB].map((scope) => sut.networkSettings(scope, 'bridge')));
+      expect(together.map((s) => s?.subnet ?? null)).toEqual([subnets[0], subnets[1], null, subnets[0], subnets[1]]);
+      expect(together[3]).toEqual(together[0]);
+      expect(together[0]).toMatchObject({ name: 'bridge', engineName: `${labA.prefix}-bridge`, gateway: hostAddress(subnets[0], 1), bridgeName: expect.stringMatching(/^nlbt/) });
+      // What the inspect says, less the members.
+      const { containers: _members, ...inspected } = (await sut.inspectNetwork(labB, 'bridge'))!;
+      expect(together[4]).toEqual(inspected);
+      expect(await sut.networkSettings(labX, 'bridge')).toBeNull();
+      expect(await sut.networkSettings(labA, '../bridge')).toBeNull();
+    } finally {
+      await decoy.remove(); // lab A owns nothing more than it made (later cases list it)
+    }
   });
 
   it('createNetwork converges: twice, and twice at once from two processes, give one network, also on a busy engine', async () => {

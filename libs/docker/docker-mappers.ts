@@ -4,7 +4,7 @@
  */
 import type Docker from 'dockerode';
 import { tpName } from './docker-specs';
-import { LABEL_CLASS, LABEL_LAB, LABEL_NAME, type ContainerInfo, type NetworkInfo, type OwnedObject } from './tenant-docker';
+import { LABEL_CLASS, LABEL_LAB, LABEL_NAME, type ContainerInfo, type NetworkInfo, type NetworkSettings, type OwnedObject } from './tenant-docker';
 
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
@@ -18,14 +18,9 @@ function nameOf(labels: Record<string, string> | null | undefined, engine: strin
   return labels?.[LABEL_NAME] ?? tpName(prefix, engine);
 }
 
-export function toNetworkInfo(net: Docker.NetworkInspectInfo, prefix?: string): NetworkInfo {
+export function toNetworkSettings(net: Docker.NetworkInspectInfo, prefix?: string): NetworkSettings {
   const ipam = net.IPAM?.Config?.[0];
   const labels = net.Labels ?? {};
-  const containers = Object.values(net.Containers ?? {})
-    .map((c) => ({ name: tpName(prefix, c.Name), ipv4: withoutMask(c.IPv4Address) }))
-    // `<prefix>--console` and any other NetLabs container: not a member the TP knows of.
-    .filter((c) => !c.name.startsWith('-'))
-    .sort((a, b) => a.name.localeCompare(b.name));
   return {
     id: net.Id,
     name: nameOf(labels, net.Name, prefix),
@@ -36,8 +31,16 @@ export function toNetworkInfo(net: Docker.NetworkInspectInfo, prefix?: string): 
     ipRange: ipam?.IPRange || undefined,
     bridgeName: net.Options?.[BRIDGE_NAME_OPTION] || undefined,
     labels,
-    containers,
   };
+}
+
+export function toNetworkInfo(net: Docker.NetworkInspectInfo, prefix?: string): NetworkInfo {
+  const containers = Object.values(net.Containers ?? {})
+    .map((c) => ({ name: tpName(prefix, c.Name), ipv4: withoutMask(c.IPv4Address) }))
+    // `<prefix>--console` and any other NetLabs container: not a member the TP knows of.
+    .filter((c) => !c.name.startsWith('-'))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { ...toNetworkSettings(net, prefix), containers };
 }
 
 type PortMap = Record<string, { HostIp?: string; HostPort?: string }[] | null | undefined>;

@@ -18,11 +18,12 @@
  */
 import type { Logger } from '@nestjs/common';
 import type Docker from 'dockerode';
+import { Batcher } from '../batching/batcher';
 import { engineMessage, isNotFound, statusOf, toLayerError } from './docker-errors';
-import { toNetworkInfo } from './docker-mappers';
+import { toNetworkInfo, toNetworkSettings } from './docker-mappers';
 import { belongsTo, engineName, isTpName, networkCreateOptions } from './docker-specs';
 import { DEFAULT_REMOVAL_PAUSES_MS, type RefusableNetwork, type RemovalOutcome, removeRefusableNetwork } from './network-removal';
-import { AddressClashError, DockerLayerError, LABEL_LAB, type LabScope, type NetworkInfo, type NetworkSpec } from './tenant-docker';
+import { AddressClashError, DockerLayerError, LABEL_LAB, LABEL_NAME, type LabScope, type NetworkInfo, type NetworkSettings, type NetworkSpec } from './tenant-docker';
 
 /**
  * Waits between checks after a refused create, while nothing listed explains the refusal (~5 s
@@ -62,8 +63,13 @@ function byAge(a: Docker.NetworkInspectInfo, b: Docker.NetworkInspectInfo): numb
   return Date.parse(a.Created) - Date.parse(b.Created) || a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id);
 }
 
+/** One lab's read of one of its networks' settings. */
+type SettingsRead = { scope: LabScope; name: string };
+
 export class NetworkOps {
   private readonly creating = new Map<string, Promise<NetworkInfo>>();
+  /** Settings reads of this host's labs, sharing list calls (settings()). */
+  private readonly settingsReads = new Batcher<SettingsRead, NetworkSettings | null>((reads) => this.readSettings(reads), { maxItems: 1000 });
 
   constructor(
     private readonly docker: Docker,
@@ -217,6 +223,35 @@ export class NetworkOps {
     }
     this.logger.debug(`inspect network ${name}: ${info ? info.id.slice(0, 12) : 'absent'}`);
     return info;
+  }
+
+  /**
+   * The lab's network without its members, from a list call filtered by labels: the engine
+   * checks labels in a map, where an inspect matches its name against every network (measured
+   * on engine 28 with 120 networks: about 1.2 ms of dockerd CPU an inspect, 1 ms a list of one
+   * lab's labels, 2-3 ms a list of all 120). Reads that come while one is in flight share the
+   * next call: one list of this host's networks of that TP name, each lab taking its own. Of
+   * several with the lab's engine name (a creation race), the oldest, as create keeps.
+   */
+  settings(scope: LabScope, name: string): Promise<NetworkSettings | null> {
+    if (!isTpName(name)) return Promise.resolve(null);
+    return this.settingsReads.submit({ scope, name });
+  }
+
+  private async readSettings(reads: SettingsRead[]): Promise<(NetworkSettings | null)[]> {
+    const lists = new Map<string, Promise<Docker.NetworkInspectInfo[]>>();
+    for (const name of new Set(reads.map((r) => r.name))) {
+      const labs = new Set(reads.filter((r) => r.name === name).map((r) => r.scope.labId));
+      const label = labs.size === 1 ? [`${LABEL_NAME}=${name}`, `${LABEL_LAB}=${[...labs][0]}`] : [`${LABEL_NAME}=${name}`];
+      lists.set(name, this.call('list networks', () => this.docker.listNetworks({ filters: { label } })));
+    }
+    return Promise.all(
+      reads.map(async ({ scope, name }) => {
+        const engine = engineName(scope, name);
+        const own = (await lists.get(name)!).filter((n) => n.Name === engine && belongsTo(n.Labels, scope.labId)).sort(byAge);
+        return own[0] ? toNetworkSettings(own[0], scope.prefix) : null;
+      }),
+    );
   }
 
   async list(scope: LabScope): Promise<NetworkInfo[]> {

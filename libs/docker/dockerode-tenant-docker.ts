@@ -37,6 +37,7 @@ import {
   type LabRemoval,
   type LabScope,
   type NetworkInfo,
+  type NetworkSettings,
   type NetworkSpec,
   type OwnedObject,
   type TenantDocker,
@@ -251,6 +252,10 @@ export class DockerodeTenantDocker implements TenantDocker {
 
   inspectNetwork(scope: LabScope, name: string): Promise<NetworkInfo | null> {
     return this.networks.inspect(scope, name);
+  }
+
+  networkSettings(scope: LabScope, name: string): Promise<NetworkSettings | null> {
+    return this.networks.settings(scope, name);
   }
 
   listNetworks(scope: LabScope): Promise<NetworkInfo[]> {

@@ -89,6 +89,9 @@ export interface NetworkInfo {
   containers: { name: string; ipv4?: string }[];
 }
 
+/** A network without its members: what the engine's list call tells of it. */
+export type NetworkSettings = Omit<NetworkInfo, 'containers'>;
+
 export interface ContainerSpec {
   /** TP name, e.g. "mon-serveur". */
   name: string;
@@ -255,6 +258,13 @@ export interface TenantDocker {
   /** Creates the network, or returns the lab's existing network of that name (idempotent). */
   createNetwork(scope: LabScope, spec: NetworkSpec): Promise<NetworkInfo>;
   inspectNetwork(scope: LabScope, name: string): Promise<NetworkInfo | null>;
+  /**
+   * The network without its members (subnet, gateway, bridge name), null when absent or not
+   * the lab's. Cheaper than inspectNetwork for the engine (an inspect matches its name against
+   * every network of the engine), and the reads of this host's labs that come together share
+   * one call.
+   */
+  networkSettings(scope: LabScope, name: string): Promise<NetworkSettings | null>;
   listNetworks(scope: LabScope): Promise<NetworkInfo[]>;
   removeNetwork(scope: LabScope, name: string): Promise<void>;
 

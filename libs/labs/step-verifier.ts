@@ -1,4 +1,4 @@
-import { DockerLayerError, type ContainerInfo, type NetworkInfo } from '../docker/tenant-docker';
+import { DockerLayerError, type ContainerInfo, type NetworkInfo, type NetworkSettings } from '../docker/tenant-docker';
 import type { CheckResult } from '../queue/jobs';
 import { type CheckEnv, type CheckNeeds, describeState } from './checks/check';
 import { type CheckSpec, checkImpl } from './checks/check-registry';
@@ -28,6 +28,7 @@ function checkEnv(step: LabStep, ctx: LabContext, answer: unknown, lang: Lang): 
   // One inspection per object per verification: checks running in parallel share it.
   const containers = new Map<string, Promise<ContainerInfo | null>>();
   const networks = new Map<string, Promise<NetworkInfo | null>>();
+  const settings = new Map<string, Promise<NetworkSettings | null>>();
   const memo = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>) => {
     let hit = cache.get(key);
     if (!hit) cache.set(key, (hit = load()));
@@ -42,6 +43,7 @@ function checkEnv(step: LabStep, ctx: LabContext, answer: unknown, lang: Lang): 
     render: (template) => renderTemplate(template, values),
     container: (name) => memo(containers, name, () => ctx.docker.inspectContainer(ctx.scope, name)),
     network: (name) => memo(networks, name, () => ctx.docker.inspectNetwork(ctx.scope, name)),
+    networkSettings: (name) => memo(settings, name, () => ctx.docker.networkSettings(ctx.scope, name)),
     answer: { stepId: step.id, spec: step.answer, value: answer },
     lang,
   };

@@ -1,4 +1,4 @@
-import { DEFAULT_NETWORK, type LabScope, type NetworkInfo, type TenantDocker } from '../../docker/tenant-docker';
+import { DEFAULT_NETWORK, type LabScope, type NetworkSettings, type TenantDocker } from '../../docker/tenant-docker';
 
 /**
  * The live facts a question's answer is compared with. Read from the lab's own state at
@@ -7,7 +7,7 @@ import { DEFAULT_NETWORK, type LabScope, type NetworkInfo, type TenantDocker } f
 export interface FactEnv {
   scope: LabScope;
   docker: TenantDocker;
-  network(name: string): Promise<NetworkInfo | null>;
+  networkSettings(name: string): Promise<NetworkSettings | null>;
 }
 
 export type FactValue =
@@ -24,19 +24,19 @@ const MISSING_BRIDGE: FactValue = {
 const FACTS = {
   /** 1a: the networks a lab starts with (its bridge stand-in, host, none). */
   'initial-network-names': async (env: FactEnv): Promise<FactValue> => {
-    if (!(await env.network(DEFAULT_NETWORK))) return MISSING_BRIDGE;
+    if (!(await env.networkSettings(DEFAULT_NETWORK))) return MISSING_BRIDGE;
     // A student who already created `chat` and lists everything they see is right too.
     const now = (await env.docker.listNetworks(env.scope)).map((n) => n.name);
     return { value: [DEFAULT_NETWORK, ...ENGINE_NETWORK_NAMES], alternatives: [[...now, ...ENGINE_NETWORK_NAMES]] };
   },
   /** 1b: the subnet of the lab's default bridge network. */
   'bridge-subnet': async (env: FactEnv): Promise<FactValue> => {
-    const bridge = await env.network(DEFAULT_NETWORK);
+    const bridge = await env.networkSettings(DEFAULT_NETWORK);
     return bridge?.subnet ? { value: bridge.subnet } : MISSING_BRIDGE;
   },
   /** 1c: the host interface that is the gateway of the lab's default bridge network. */
   'bridge-interface': async (env: FactEnv): Promise<FactValue> => {
-    const bridge = await env.network(DEFAULT_NETWORK);
+    const bridge = await env.networkSettings(DEFAULT_NETWORK);
     return bridge?.bridgeName ? { value: bridge.bridgeName } : MISSING_BRIDGE;
   },
   /** 3a: the bridge driver option that names the Linux bridge (a fact of Docker, not of the lab). */

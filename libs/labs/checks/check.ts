@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ContainerInfo, LabScope, NetworkInfo, TenantDocker } from '../../docker/tenant-docker';
+import type { ContainerInfo, LabScope, NetworkInfo, NetworkSettings, TenantDocker } from '../../docker/tenant-docker';
 import type { AnswerSpec } from '../answers/answer-spec';
 import type { LabImages, LabTimeouts } from '../lab-context';
 import type { LabValues } from '../lab-values';
@@ -27,6 +27,8 @@ export interface CheckEnv {
   render(template: string): string;
   container(name: string): Promise<ContainerInfo | null>;
   network(name: string): Promise<NetworkInfo | null>;
+  /** The network without its members: a cheaper read, shared with other labs verifying at once. */
+  networkSettings(name: string): Promise<NetworkSettings | null>;
   /** The step's question and the student's answer (question steps only). */
   answer: { stepId: string; spec?: AnswerSpec; value: unknown };
   /** The language of the messages (check-messages.ts has both; others are English only). */

@@ -11,6 +11,7 @@ import {
   type ExecResult,
   type LabScope,
   type NetworkInfo,
+  type NetworkSettings,
   type NetworkSpec,
   type OwnedObject,
   type LabRef,
@@ -142,6 +143,14 @@ export class FakeTenantDocker implements TenantDocker {
   async inspectNetwork(scope: LabScope, name: string): Promise<NetworkInfo | null> {
     this.enter(scope, `inspectNetwork ${name}`);
     return this.networkInfo(name);
+  }
+
+  async networkSettings(scope: LabScope, name: string): Promise<NetworkSettings | null> {
+    this.enter(scope, `networkSettings ${name}`);
+    const info = this.networkInfo(name);
+    if (!info) return null;
+    const { containers: _members, ...settings } = info;
+    return settings;
   }
 
   async listNetworks(scope: LabScope): Promise<NetworkInfo[]> {
