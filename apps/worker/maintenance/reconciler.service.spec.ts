@@ -70,3 +70,34 @@ describe('ReconcilerService', () => {
     expect(lost).toEqual([]);
   });
 });
+
+describe('ReconcilerService on a host that answers', () => {
+  it('inspects only the ready labs whose network or running console the listing lacks', async () => {
+    const ready = (id: string) => ({ id, classId: 'c1', prefix: `nl-${id}`, hostId: 'b', status: 'ready' });
+    const net = (lab: string) => ({ kind: 'network', id: `n-${lab}`, engineName: `nl-${lab}-bridge`, labId: lab });
+    const console = (lab: string, running: boolean) => ({ kind: 'container', id: `c-${lab}`, engineName: `nl-${lab}--console`, labId: lab, running });
+    const inspected: string[] = [];
+    const host = {
+      hostId: 'b',
+      ping: async () => undefined,
+      // l1 whole; l2's console stopped; l3's network named another lab's; l4 nothing listed (ready after the listing).
+      listOwned: async () => [net('l1'), console('l1', true), net('l2'), console('l2', false), { ...net('l9'), labId: 'l3' }, console('l3', true)],
+      inspectNetwork: async (scope: { labId: string }) => (inspected.push(`network ${scope.labId}`), { id: 'n' }),
+      inspectContainer: async (scope: { labId: string }) => (inspected.push(`console ${scope.labId}`), { running: true }),
+    };
+    const labs = { findLive: async () => ['l1', 'l2', 'l3', 'l4'].map(ready), findLeaking: async () => [], findStuck: async () => [] } as unknown as LabRepository;
+    const sut = new ReconcilerService(
+      { ...config, LAB_LABELS: {} } as AppConfig,
+      { all: () => [host] } as unknown as DockerHostPool,
+      { record: async () => HostStatus.up } as unknown as HostRepository,
+      labs,
+      { releaseOrphans: async () => 0 } as unknown as AllocationRepository,
+      { record: never('audit') } as unknown as AuditRepository,
+      { ensure: never('ensure') } as unknown as JobQueue,
+      {} as LabConsoleService,
+      { refresh: async () => undefined } as unknown as HostCapacityService,
+    );
+    expect(await sut.reconcile()).toEqual({ outcome: 'done', removed: 0, repaired: 0, marked: 0 });
+    expect(inspected).toEqual(['network l2', 'console l2', 'network l3', 'console l3', 'network l4', 'console l4']);
+  });
+});

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { labValuesFrom } from '../../../libs/allocation/lab-resources';
 import { APP_CONFIG, type AppConfig } from '../../../libs/config/app-config';
 import { DockerHostPool } from '../../../libs/docker/docker-host-pool';
-import { CONSOLE, DEFAULT_NETWORK, LABEL_LAB, type TenantDocker } from '../../../libs/docker/tenant-docker';
+import { engineName } from '../../../libs/docker/docker-specs';
+import { CONSOLE, DEFAULT_NETWORK, LABEL_LAB, type OwnedObject, type TenantDocker } from '../../../libs/docker/tenant-docker';
 import { AllocationRepository } from '../../../libs/persistence/allocation.repository';
 import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
@@ -15,6 +16,13 @@ import { HostCapacityService } from '../../../libs/placement/host-capacity.servi
 import { LabConsoleService } from '../provisioning/lab-console.service';
 
 type Counts = { removed: number; repaired: number; marked: number };
+
+/** The lab's default network and running console are among its listed objects. */
+function listedWhole(objects: OwnedObject[], lab: { prefix: string }): boolean {
+  const network = engineName(lab, DEFAULT_NETWORK);
+  const console = engineName(lab, CONSOLE);
+  return objects.some((o) => o.kind === 'network' && o.engineName === network) && objects.some((o) => o.kind === 'container' && o.engineName === console && o.running);
+}
 
 /**
  * Compares what Postgres says with what each Docker host has, and mends the difference:
@@ -91,8 +99,13 @@ export class ReconcilerService {
     await this.clearLeaks(host, stillLeaking);
 
     let repaired = 0;
+    const ownedByLab = new Map<string, OwnedObject[]>();
+    for (const o of owned) ownedByLab.set(o.labId, [...(ownedByLab.get(o.labId) ?? []), o]);
     for (const lab of live.values()) {
       if (lab.hostId !== host.hostId || lab.status !== LabStatus.ready) continue;
+      // Most labs are whole in the listing above; only the others are inspected (an inspect a lab
+      // and a minute would cost the engine a scan of all its networks each).
+      if (listedWhole(ownedByLab.get(lab.id) ?? [], lab)) continue;
       if (await this.repairLab(host, lab)) repaired++;
     }
     removed += await this.allocations.releaseOrphans();
