@@ -26,10 +26,11 @@ import { HostPlacementService } from '../../apps/worker/provisioning/host-placem
 import { LabAllocatorService } from '../../apps/worker/provisioning/lab-allocator.service';
 import { LabConsoleService } from '../../apps/worker/provisioning/lab-console.service';
 import { ProvisioningService } from '../../apps/worker/provisioning/provisioning.service';
+import { HostCapacityService } from '../../libs/placement/host-capacity.service';
 
 @Module({
   imports: [ConfigModule, PersistenceModule, DockerModule],
-  providers: [HostPlacementService, LabAllocatorService, LabConsoleService, ProvisioningService],
+  providers: [HostCapacityService, HostPlacementService, LabAllocatorService, LabConsoleService, ProvisioningService],
 })
 class TraceModule {}
 
