@@ -226,11 +226,11 @@ export class NetworkOps {
   }
 
   /**
-   * The lab's network without its members, from a list call filtered by labels: the engine
-   * checks labels in a map, where an inspect matches its name against every network (measured
-   * on engine 28 with 120 networks: about 1.2 ms of dockerd CPU an inspect, 1 ms a list of one
-   * lab's labels, 2-3 ms a list of all 120). Reads that come while one is in flight share the
-   * next call: one list of this host's networks of that TP name, each lab taking its own. Of
+   * The lab's network without its members, from a list call filtered by labels. Any read
+   * costs the engine a pass over all its networks (engine 20.10 with 120 networks: about 1.1 ms
+   * of dockerd CPU an inspect, 0.9 ms a list of one lab's labels, 2 ms a list of all 120;
+   * test/bench/engine-reads.ts), so reads that come while one is in flight share the next
+   * call: one list of this host's networks of that TP name, each lab taking its own. Of
    * several with the lab's engine name (a creation race), the oldest, as create keeps.
    */
   settings(scope: LabScope, name: string): Promise<NetworkSettings | null> {

@@ -45,10 +45,11 @@ export class ProvisioningService {
    * @param beforeReady runs once everything exists, before the lab is marked ready
    *   (a reset replays the student's passed steps there).
    *
-   * What one job costs on a fresh lab: 5 SQL statements (load the lab, host records,
-   * place it, claim its values, mark it ready) and 5 engine calls (create the network,
-   * list it, create, start and inspect the console), plus a ping and image checks once per
-   * few seconds per host. No fixed waits (test/bench/provision-trace.ts shows a job).
+   * What one job costs on a fresh lab (test/bench/provision-trace.ts, 2026-11-29): 11 SQL
+   * statements (load the lab; the host records and labs per host, for placement by capacity;
+   * place it in a short transaction under the placement lock; claim its values; mark it
+   * ready) and 5 engine calls (create the network, list it, create, start and inspect the
+   * console), plus a ping and image checks once per few seconds per host. No fixed waits.
    */
   async provision(labId: string, beforeReady?: () => Promise<void>): Promise<ProvisionResult> {
     const lab = await this.labs.findForProvisioning(labId);
