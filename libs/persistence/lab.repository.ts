@@ -68,7 +68,6 @@ function toSnapshot(row: SnapshotRow | undefined): LabSnapshot | null {
 /** At most this many token hashes in one statement; more wait for the next one. */
 const MAX_TOKENS = 200;
 
-/** A lab as its teardown needs it. */
 /**
  * The labs a deployment looks after (reconciler, reaper): its own, and those made before
  * labs said their deployment. Other deployments sharing the database (parallel test runs, a
