@@ -8,7 +8,9 @@ import { startedStack } from './support/started-stack';
  * happen in every one of them, and the class's TTL and deletion stay final.
  */
 describe('lab generations: teardown after a reset, TTL as a hard cap, deleted classes', () => {
-  const { stack, db } = startedStack({ REAP_INTERVAL_MS: '1000', STEP_WAIT_MS: '60000' });
+  // Its API and worker run 13 hours from UTC: a timestamp read in SQL (GET /classes/:id's
+  // deletedAt, below) must come out as the same instant as Prisma's (DELETE's deletedAt).
+  const { stack, db } = startedStack({ REAP_INTERVAL_MS: '1000', STEP_WAIT_MS: '60000', TZ: 'Pacific/Auckland' });
 
   const status = async (labId: string) => (await stack.request('GET', `/labs/${labId}`)).body;
   const until = (labId: string, wanted: string, timeoutMs = 60_000) =>

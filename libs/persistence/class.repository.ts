@@ -34,6 +34,51 @@ export interface Seated {
   labs: { student: { id: string; externalId: string }; lab: { id: string; status: LabStatus; generation: number; claimed: boolean } }[];
 }
 
+/** A class with its labs and their students, as GET /classes/:id shows it. */
+export interface ClassSummary {
+  id: string;
+  name: string;
+  labDefinitionId: string;
+  runPolicy: string;
+  runAfterFailures: number;
+  language: string;
+  startsAt: Date | null;
+  createdAt: Date;
+  deletedAt: Date | null;
+  labs: {
+    id: string;
+    classId: string | null;
+    studentId: string | null;
+    status: LabStatus;
+    hostId: string | null;
+    failureReason: string | null;
+    endReason: string | null;
+    leaked: string | null;
+    studentExternalId: string | null;
+    displayName: string | null;
+  }[];
+}
+
+/**
+ * One statement for ClassRepository.summaryById (through the ORM, the class, its labs and
+ * their students cost about 8 ms of the API's CPU a request). Timestamps are stored in UTC
+ * without a zone: read as such, whatever the process' time zone.
+ */
+const CLASS_SUMMARY = `
+SELECT c.id, c.name, c."labDefinitionId", c."runPolicy", c."runAfterFailures", c.language,
+       c."startsAt" AT TIME ZONE 'UTC' AS "startsAt", c."createdAt" AT TIME ZONE 'UTC' AS "createdAt",
+       c."deletedAt" AT TIME ZONE 'UTC' AS "deletedAt",
+       coalesce(json_agg(json_build_object(
+         'id', l.id, 'classId', l."classId", 'studentId', l."studentId", 'status', l.status, 'hostId', l."hostId",
+         'failureReason', l."failureReason", 'endReason', l."endReason", 'leaked', l.leaked,
+         'studentExternalId', s."externalId", 'displayName', s."displayName"
+       ) ORDER BY l."createdAt", l.id) FILTER (WHERE l.id IS NOT NULL), '[]') AS labs
+FROM "Class" c
+LEFT JOIN "Lab" l ON l."classId" = c.id
+LEFT JOIN "Student" s ON s.id = l."studentId"
+WHERE c.id = $1::uuid
+GROUP BY c.id`;
+
 @Injectable()
 export class ClassRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -174,6 +219,12 @@ export class ClassRepository {
   /** Whether the class exists, deleted or not. */
   async exists(id: string): Promise<boolean> {
     return (await this.prisma.class.count({ where: { id } })) === 1;
+  }
+
+  /** The class as GET /classes/:id shows it, in one statement; null when there is none. */
+  async summaryById(id: string): Promise<ClassSummary | null> {
+    const { rows } = await this.prisma.pool.query<ClassSummary>({ name: 'class-summary', text: CLASS_SUMMARY, values: [id] });
+    return rows[0] ?? null;
   }
 
   findById(id: string) {

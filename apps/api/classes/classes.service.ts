@@ -103,7 +103,7 @@ export class ClassesService {
   /** The admin, or an instructor of this class (a dashboard link); anyone else 404. */
   async get(actor: Actor, id: string) {
     requireClassAccess(actor, id);
-    const found = await this.classes.findById(id);
+    const found = await this.classes.summaryById(id);
     if (!found) throw new NotFoundException(`class ${id} not found`);
     return {
       id: found.id,
@@ -117,8 +117,8 @@ export class ClassesService {
       counts: countByStatus(found.labs.filter(isClaimed)),
       labs: found.labs.filter(isClaimed).map((lab) => ({
         id: lab.id,
-        studentExternalId: lab.student.externalId,
-        displayName: lab.student.displayName,
+        studentExternalId: lab.studentExternalId,
+        displayName: lab.displayName,
         status: lab.status,
         hostId: lab.hostId,
         failureReason: lab.failureReason,
