@@ -260,9 +260,8 @@ export interface TenantDocker {
   inspectNetwork(scope: LabScope, name: string): Promise<NetworkInfo | null>;
   /**
    * The network without its members (subnet, gateway, bridge name), null when absent or not
-   * the lab's. Cheaper than inspectNetwork for the engine (an inspect matches its name against
-   * every network of the engine), and the reads of this host's labs that come together share
-   * one call.
+   * the lab's. Any engine read goes through all the engine's networks; the reads of this host's
+   * labs that come together share one call (inspectNetwork is one call each).
    */
   networkSettings(scope: LabScope, name: string): Promise<NetworkSettings | null>;
   listNetworks(scope: LabScope): Promise<NetworkInfo[]>;

@@ -16,20 +16,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { FloorSubnets } from './bench-pools';
+import { cpuMs } from './stats';
 
 const BENCH_LABEL = 'netlabs.bench';
-
-/** dockerd's user + system CPU time so far, in ms (clock ticks of 10 ms). */
-function dockerdCpuMs(pid: string): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 async function main(): Promise<void> {
   const [networks, reads, rounds] = [120, 50, 30].map((fallback, i) => Number(process.argv[2 + i] ?? fallback));
   if (reads > networks) throw new Error(`reads (${reads}) cannot be more than networks (${networks})`);
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  const pid = readFileSync(process.env.DOCKERD_PIDFILE ?? '/var/run/docker.pid', 'utf8').trim();
+  const pid = Number(readFileSync(process.env.DOCKERD_PIDFILE ?? '/var/run/docker.pid', 'utf8').trim());
   const runId = randomBytes(4).toString('hex');
   const subnets = await FloorSubnets.open(docker, networks, 'engine-reads');
   const names = Array.from({ length: networks }, (_, i) => ({ name: `nlbench-${runId}-${i}`, lab: `bench-lab-${runId}-${i}` }));
@@ -51,9 +46,9 @@ async function main(): Promise<void> {
     for (const pass of [1, 2]) {
       for (const [way, round] of Object.entries(ways)) {
         await round(); // untimed
-        const [cpu0, t0] = [dockerdCpuMs(pid), performance.now()];
+        const [cpu0, t0] = [cpuMs(pid), performance.now()];
         for (let r = 0; r < rounds; r++) await round();
-        const [cpu, wall] = [(dockerdCpuMs(pid) - cpu0) / rounds, (performance.now() - t0) / rounds];
+        const [cpu, wall] = [(cpuMs(pid) - cpu0) / rounds, (performance.now() - t0) / rounds];
         console.log(`  pass ${pass} ${way.padEnd(8)} a round: ${wall.toFixed(1).padStart(6)} ms wall, ${cpu.toFixed(1).padStart(6)} ms of dockerd CPU`);
       }
     }
