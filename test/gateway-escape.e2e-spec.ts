@@ -63,6 +63,19 @@ async function refusedOnWire(method: string, urlPath: string, status: number, ex
   if (method !== 'HEAD') expect(reply.message).toMatch(expected);
 }
 
+/** The images a legacy build printed for its steps (` ---> <id>`), its FROM steps' (the base images) left out. */
+function builtLayers(output: string): string[] {
+  const ids: string[] = [];
+  let fromStep = false;
+  for (const line of output.split('\n')) {
+    const step = /^Step \d+\/\d+ : (\S+)/.exec(line);
+    if (step) fromStep = step[1].toUpperCase() === 'FROM';
+    const id = /^ ---> ([0-9a-f]{12,64})$/.exec(line.trimEnd());
+    if (id && !fromStep) ids.push(id[1]);
+  }
+  return ids;
+}
+
 const json = (body: unknown): HttpOptions => ({ headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 const run = (...opts: string[]) => ['run', '-d', ...opts, 'ubuntu', 'true'];
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
@@ -484,13 +497,19 @@ describe('lab daemon escape battery: lab A against lab B and the host', () => {
       expect((await b.daemon.docker(['rmi', 'honest'])).code).toBe(0);
     });
 
-    it('a failing build leaves no container behind (the lab could not see nor remove it)', async () => {
+    it("a failing build leaves no container behind (the lab could not see nor remove it), and the layers it leaves carry the lab's labels (its teardown removes them)", async () => {
       const marker = `marker-${randomBytes(6).toString('hex')}`;
-      const failed = await a.daemon.docker(['build', '.'], { cwd: buildFolder(a, `FROM ubuntu\nRUN echo ${marker} && false\n`) });
+      const failed = await a.daemon.docker(['build', '.'], { cwd: buildFolder(a, `FROM ubuntu\nENV M=${marker}\nRUN echo ${marker} && false\n`) });
       expect(failed.code).not.toBe(0);
       const left = engine('ps', '-a', '--no-trunc', '--filter', 'status=exited', '--format', '{{.ID}} {{.Command}}').split('\n').filter((l) => l.includes(marker));
       for (const line of left) engine('rm', '-f', line.split(' ')[0]);
       expect(left).toEqual([]);
+      // The legacy builder keeps each step's image, untagged, and the build's own labels only reach the last one.
+      const layers = builtLayers(failed.stdout);
+      expect(layers.length, failed.stdout).toBeGreaterThanOrEqual(2); // our LABEL after FROM, then ENV
+      for (const id of layers) {
+        expect(engine('image', 'inspect', '--format', '{{index .Config.Labels "netlabs.lab"}} {{index .Config.Labels "netlabs.test"}}', id), id).toBe(`${a.id} ${stack.runId}`);
+      }
     });
 
     it('a Dockerfile replaced through a symlinked folder is not what the engine builds', async () => {

@@ -417,14 +417,20 @@ describe('DockerodeTenantDocker on the real engine', () => {
       `${labA.prefix}-bridge`,
       `${labA.prefix}-chat`,
     ]);
+    // An untagged image of lab A's, as a failed build or a build without -t leaves it.
+    const [running] = await docker.listContainers({ filters: { label: [`${LABEL_LAB}=${labA.labId}`] } });
+    const untagged = await docker.getContainer(running.Id).commit({ changes: `LABEL ${LABEL_LAB}=${labA.labId} ${TEST_LABEL}=${runId}` });
     const removed = await sut.removeLab(labA);
     expect(removed.networks).toBe(2);
     expect(removed.containers).toBeGreaterThanOrEqual(7);
+    expect(removed.images).toBe(1);
+    await expect(docker.getImage(untagged.Id).inspect()).rejects.toMatchObject({ statusCode: 404 });
     await sut.removeLab(labB);
     for (const scope of [labA, labB]) {
       const filters = { label: [`${LABEL_LAB}=${scope.labId}`] };
       expect(await docker.listContainers({ all: true, filters })).toEqual([]);
       expect(await docker.listNetworks({ filters })).toEqual([]);
+      expect(await docker.listImages({ all: true, filters })).toEqual([]);
     }
     expect(await sut.removeLab(labA)).toMatchObject({ containers: 0, networks: 0, images: 0, leaked: [] });
   });

@@ -23,4 +23,11 @@ describe('loadConfig', () => {
   it('has disk, log and pids-flag defaults', () => {
     expect(loadConfig(base)).toMatchObject({ LAB_DISK_MB: 1024, LAB_LOG_MB: 4, LAB_PIDS_FLAG_AFTER_MS: 120_000 });
   });
+
+  it('reads LAB_LABELS, whose values must stay plain words (they are written into Dockerfiles)', () => {
+    expect(loadConfig({ ...base, LAB_LABELS: 'netlabs.test=run-1, site=lyon/b2' }).LAB_LABELS).toEqual({ 'netlabs.test': 'run-1', site: 'lyon/b2' });
+    for (const bad of ['site=', 'site=a=b', 'site=a b', 'site="x"', 'site=$HOME', "site=it's", 'Site=x']) {
+      expect(() => loadConfig({ ...base, LAB_LABELS: bad }), bad).toThrow(/LAB_LABELS/);
+    }
+  });
 });

@@ -32,14 +32,16 @@ const dockerHosts = z
     return hosts;
   });
 
+/** LAB_LABELS: `key=value,...`. Values stay plain words: they are also written into students' Dockerfiles (images.ts). */
 const labels = z
   .string()
   .transform((raw, ctx): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const [key, value] = pair.split('=');
-      if (!key || value === undefined || !/^[a-z0-9.-]+$/.test(key)) ctx.addIssue({ code: 'custom', message: `"${pair}" is not key=value` });
-      else out[key] = value;
+      const [key, value, ...more] = pair.split('=');
+      if (!key || value === undefined || more.length || !/^[a-z0-9.-]+$/.test(key) || !/^[A-Za-z0-9._:/@+-]+$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not key=value (key: a-z 0-9 . -; value: letters, digits and . _ : / @ + -)` });
+      } else out[key] = value;
     }
     return out;
   });

@@ -512,9 +512,10 @@ export class DockerodeTenantDocker implements TenantDocker {
 
   /**
    * Containers first, all at once (forced: no stop grace), then networks, all at once,
-   * then image tags. The engine ANDs label filters, so several labs cannot be listed in
-   * one call by their ids: one lab is listed by its label, many by the label's presence
-   * and sorted here (one listing for a class instead of one per lab).
+   * then images (tags, and untagged images labelled for the labs). The engine ANDs label
+   * filters, so several labs cannot be listed in one call by their ids: one lab is listed
+   * by its label, many by the label's presence and sorted here (one listing for a class
+   * instead of one per lab).
    */
   async removeLabs(labs: LabRef[]): Promise<LabRemoval[]> {
     if (!labs.length) return [];
@@ -542,7 +543,7 @@ export class DockerodeTenantDocker implements TenantDocker {
 
     await this.removeLabImages(labs, removals);
     for (const r of removals.values()) {
-      this.logger.log(`removed lab ${r.labId}: ${r.containers} containers, ${r.networks} networks, ${r.images} image tags${r.leaked.length ? `, ${r.leaked.length} left (refused)` : ''}`);
+      this.logger.log(`removed lab ${r.labId}: ${r.containers} containers, ${r.networks} networks, ${r.images} images${r.leaked.length ? `, ${r.leaked.length} left (refused)` : ''}`);
     }
     return labs.map((l) => removals.get(l.labId)!);
   }
@@ -550,27 +551,31 @@ export class DockerodeTenantDocker implements TenantDocker {
   /**
    * The tags labs made through their daemon (build, commit, tag): they live under the
    * lab's prefix (`<prefix>/mypython2:latest`) or carry its label. Only tags are removed:
-   * an image that another lab also tagged stays for that lab. One listing for all labs.
+   * an image that another lab also tagged stays for that lab. Then the untagged images
+   * carrying the lab's label: what its failed builds left (their layers carry the lab's
+   * labels: gateway/handlers/images.ts) and its builds without `-t`. One listing for all labs.
    */
   private async removeLabImages(labs: LabRef[], removals: Map<string, LabRemoval>): Promise<void> {
     const images = await this.call('list images', () => this.docker.listImages());
     const prefixes = labs.filter((l) => l.prefix).map((l) => ({ prefix: `${l.prefix}/`, labId: l.labId }));
-    const tags: { tag: string; labId: string }[] = [];
+    const targets: { ref: string; labId: string }[] = [];
+    const untagged: { ref: string; labId: string }[] = [];
     for (const image of images) {
       const labelled = removals.has(image.Labels?.[LABEL_LAB] ?? '') ? image.Labels![LABEL_LAB] : undefined;
-      for (const tag of image.RepoTags ?? []) {
-        if (tag === '<none>:<none>') continue;
+      const tags = (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
+      if (!tags.length && labelled) untagged.push({ ref: image.Id, labId: labelled });
+      for (const tag of tags) {
         const owner = labelled ?? prefixes.find((p) => tag.startsWith(p.prefix))?.labId;
-        if (owner) tags.push({ tag, labId: owner });
+        if (owner) targets.push({ ref: tag, labId: owner });
       }
     }
     // One at a time: tags of one image would race each other for its layers.
-    for (const { tag, labId } of tags) {
+    for (const { ref, labId } of [...targets, ...untagged]) {
       try {
-        await this.docker.getImage(tag).remove({ noprune: false });
+        await this.docker.getImage(ref).remove({ noprune: false });
         removals.get(labId)!.images++;
       } catch (err) {
-        if (!isNotFound(err)) this.logger.warn(`lab ${labId}: could not remove image ${tag}: ${engineMessage(err)}`);
+        if (!isNotFound(err)) this.logger.warn(`lab ${labId}: could not remove image ${ref}: ${engineMessage(err)}`);
       }
     }
   }

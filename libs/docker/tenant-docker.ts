@@ -204,9 +204,10 @@ export interface LeakedObject {
   reason: string;
 }
 
-/** What removing one lab did: counts, image tags, and what the engine refused to remove. */
+/** What removing one lab did: counts, images (tags and untagged images), and what the engine refused to remove. */
 export interface LabRemoval extends RemovedCount {
   labId: string;
+  /** Image tags and untagged images of the lab removed. */
   images: number;
   leaked: LeakedObject[];
 }

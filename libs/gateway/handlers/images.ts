@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { labelsFor } from '../../docker/docker-specs';
+import type { LabScope } from '../../docker/tenant-docker';
 import { rewriteContext } from '../policy/build-context';
 import { rewriteDockerfile } from '../policy/dockerfile';
 import { parseImageRef } from '../policy/image-refs';
@@ -154,14 +155,18 @@ const BUILD_REFUSED: Record<string, string> = {
 };
 
 /**
- * A label of the lab's own after every FROM. The engine's build cache is shared by every
- * lab and --add-host or proxy build arguments are not part of its key: without this, one
- * lab could plant a layer that another lab's identical Dockerfile (the TP's) would reuse.
+ * The lab's labels after every FROM. The engine's build cache is shared by every lab and
+ * --add-host or proxy build arguments are not part of its key: without a label of the
+ * lab's own, one lab could plant a layer that another lab's identical Dockerfile (the TP's)
+ * would reuse. And the layers a failed build leaves (untagged, which the `labels` of the
+ * build never reach) carry the lab's labels, so its teardown removes them.
  */
-function ownCache(dockerfile: string, labId: string): string {
+function ownCache(dockerfile: string, scope: LabScope): string {
+  // Plain words (ids, LAB_LABELS' checked values): no quoting, whatever the Dockerfile's escape character.
+  const label = `LABEL ${Object.entries(labelsFor(scope, 'image')).map(([key, value]) => `${key}=${value}`).join(' ')}`;
   return dockerfile
     .split('\n')
-    .map((line) => (/^\s*FROM\s/i.test(line) ? `${line}\nLABEL netlabs.build-cache=${labId}` : line))
+    .map((line) => (/^\s*FROM\s/i.test(line) ? `${line}\n${label}` : line))
     .join('\n');
 }
 
@@ -190,7 +195,7 @@ export const buildImage: Handler = async (call) => {
     bases.set(engineRef, ref);
     return engineRef;
   };
-  const context = await rewriteContext(call.stream(), dockerfile, (text) => ownCache(rewriteDockerfile(text, toEngine, buildArgs), call.lab.labId));
+  const context = await rewriteContext(call.stream(), dockerfile, (text) => ownCache(rewriteDockerfile(text, toEngine, buildArgs), call.lab.scope));
   // The legacy builder pulls a FROM image it does not have: a name the lab lacks would reach a registry.
   for (const [engineRef, name] of bases) {
     const { status } = await call.view.engine.json({ method: 'GET', path: `/images/${engineRef}/json` });
