@@ -10,17 +10,22 @@
  * it, the floor (issue 12: "echo with 50 typing within 2x a raw TTY exec"): as many raw
  * TTY execs of the same shell (TERMINAL_CMD) in the same containers, straight on the
  * engine with dockerode, every one typing at once; rounds interleaved with NetLabs'.
+ * And between the two, the bare relay (bare-relay.ts): the same shells behind the least
+ * a WebSocket relay in a Node process does, which tells the hop's own cost from NetLabs'.
  * Prints the API process's resident memory before, with the sessions open, and after.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
+import WebSocket from 'ws';
 import { TERMINAL_CMD } from '../../libs/docker/docker-exec';
 import { TestStack } from '../support/stack';
 import { listenerRssKb, TestTerminal } from '../support/terminal-client';
 import { waitFor } from '../support/wait-for';
 import { requireLabRoom } from './bench-pools';
 import { runStep } from './run-step';
-import { percentile, summary } from './stats';
+import { cpuMs, percentile, summary } from './stats';
 
 const PER_LAB = 5;
 const CONTAINERS = ['container1', 'container2', 'mon-serveur'];
@@ -40,6 +45,8 @@ export async function benchTerminal(sessions = 50, rounds = 20): Promise<void> {
   await stack.start();
   const terminals: TestTerminal[] = [];
   const raw: RawTty[] = [];
+  const bare: WebSocket[] = [];
+  let relay: ChildProcess | undefined;
   try {
     const labCount = Math.ceil(sessions / PER_LAB);
     console.log(`NetLabs terminal benchmark: ${sessions} sessions over ${labCount} labs, ${rounds} rounds of keystrokes`);
@@ -71,12 +78,28 @@ export async function benchTerminal(sessions = 50, rounds = 20): Promise<void> {
       return RawTty.open(docker, await containerOf(docker, lab.id, CONTAINERS[i % CONTAINERS.length]));
     }))));
 
+    // The bare relay's shells: the same command in the same containers again.
+    const started = await startBareRelay();
+    relay = started.child;
+    bare.push(...(await Promise.all(Array.from({ length: sessions }, async (_, i) => {
+      const lab = created.labs[Math.floor(i / PER_LAB)];
+      return openBare(started.port, await containerOf(docker, lab.id, CONTAINERS[i % CONTAINERS.length]));
+    }))));
+
     const alone: number[] = [];
-    for (let r = 0; r < rounds; r++) alone.push(await keystroke(terminals[r % terminals.length]));
+    for (let r = 0; r < rounds; r++) alone.push(await keystroke(terminals[r % terminals.length].ws));
     const together: number[] = [];
+    const relayed: number[] = [];
     const floor: number[] = [];
+    /** CPU (ms, 10 ms ticks) of the API and of the bare relay while each one's rounds ran. */
+    const cpu = { api: 0, relay: 0 };
     for (let r = 0; r < rounds; r++) {
-      together.push(...(await Promise.all(terminals.map((t) => keystroke(t)))));
+      let before = cpuMs(stack.apiPid);
+      together.push(...(await Promise.all(terminals.map((t) => keystroke(t.ws)))));
+      cpu.api += cpuMs(stack.apiPid) - before;
+      before = cpuMs(relay.pid);
+      relayed.push(...(await Promise.all(bare.map((ws) => keystroke(ws)))));
+      cpu.relay += cpuMs(relay.pid) - before;
       floor.push(...(await Promise.all(raw.map((t) => t.keystroke()))));
     }
     const rssBusy = listenerRssKb(stack.apiUrl);
@@ -92,33 +115,63 @@ export async function benchTerminal(sessions = 50, rounds = 20): Promise<void> {
     console.log(summary(`open a terminal (POST + upgrade + prompt), ${sessions} at once`, openTimes));
     console.log(summary(`echo round trip, 1 typing, ${sessions} open`, alone));
     console.log(summary(`echo round trip, ${sessions} typing at once`, together));
+    console.log(summary(`bare relay (ws + exec, nothing else), ${sessions} typing at once`, relayed));
     console.log(summary(`floor: raw TTY exec, ${sessions} typing at once`, floor));
-    const ratio = (p: number) => (percentile(together, p) / percentile(floor, p)).toFixed(2);
+    const ratio = (p: number, a = together, b = floor) => (percentile(a, p) / percentile(b, p)).toFixed(2);
     console.log(`terminal echo / raw TTY exec, ${sessions} typing: p50 ${ratio(50)}x  p95 ${ratio(95)}x  (goal <= 2x)`);
+    console.log(`bare relay / raw TTY exec: p50 ${ratio(50, relayed)}x  p95 ${ratio(95, relayed)}x;  terminal echo / bare relay: p50 ${ratio(50, together, relayed)}x  p95 ${ratio(95, together, relayed)}x`);
+    const perKey = (ms: number) => (ms / (sessions * rounds)).toFixed(3);
+    console.log(`CPU a keystroke while typing: API ${perKey(cpu.api)} ms, bare relay ${perKey(cpu.relay)} ms (${sessions * rounds} keystrokes each)`);
     const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
     console.log(`API RSS: ${mb(rssIdle)} before, ${mb(rssOpen)} with ${sessions} open (+${mb(rssOpen - rssIdle)}, ${((rssOpen - rssIdle) / sessions).toFixed(0)} kB a session), ${mb(rssBusy)} after typing, ${mb(rssClosed)} after closing`);
     await stack.request('DELETE', `/classes/${created.id}`);
   } finally {
     for (const t of terminals) t.ws.terminate();
     for (const t of raw) t.close();
+    for (const ws of bare) ws.terminate();
+    relay?.kill('SIGTERM');
     await stack.stop();
   }
 }
 
-/** One keystroke: from the frame sent to the first output frame carrying its echo. */
-function keystroke(terminal: TestTerminal): Promise<number> {
+/** One keystroke: from the frame sent (binary, as the page types) to the first output frame carrying its echo. */
+function keystroke(ws: WebSocket): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
     const t0 = performance.now();
     const onMessage = (data: Buffer, binary: boolean) => {
       if (!binary || !data.includes('x')) return;
       clearTimeout(timer);
-      terminal.ws.off('message', onMessage);
+      ws.off('message', onMessage);
       resolve(performance.now() - t0);
     };
-    terminal.ws.on('message', onMessage);
-    terminal.type('x');
+    ws.on('message', onMessage);
+    ws.send(Buffer.from('x'));
   });
+}
+
+/** The bare relay in a process of its own, and the port it printed. */
+async function startBareRelay(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'bare-relay.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the bare relay exited (${code})`)));
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  return { child, port };
+}
+
+/** A shell behind the bare relay, once its prompt showed. */
+async function openBare(port: number, container: Docker.Container): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/?container=${container.id}`, { perMessageDeflate: false });
+  let output = '';
+  ws.on('message', (data: Buffer) => (output += data.toString('utf8')));
+  ws.on('error', () => undefined);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  await waitFor('a prompt behind the bare relay', async () => /[#$] $/.test(output), { timeoutMs: 15_000, intervalMs: 50 });
+  return ws;
 }
 
 /** A lab container's engine object, by the lab and the name the student knows. */
