@@ -78,6 +78,8 @@ export class LiveTerminal {
   private client?: TerminalClient;
   private killed?: Promise<void>;
   private paused = false;
+  /** When the session last counted as used (armIdle). */
+  private idleFrom = 0;
   private readonly timers: Partial<Record<'idle' | 'grace' | 'stuck', NodeJS.Timeout>> = {};
 
   constructor(
@@ -204,9 +206,12 @@ export class LiveTerminal {
   /** Sends output, pausing the shell while the client lags (bounded memory: back-pressure). */
   private deliver(chunk: Buffer): void {
     const client = this.client!;
-    client.send(chunk, () => {
+    // Only a frame that leaves more than the low water waiting can be the one after which
+    // the shell resumes: the others (every keystroke's echo) go without a callback.
+    const watch = client.bufferedAmount() + chunk.length > this.limits.lowWaterBytes;
+    client.send(chunk, watch ? () => {
       if (this.paused && this.client === client && client.bufferedAmount() <= this.limits.lowWaterBytes) this.unpause();
-    });
+    } : undefined);
     if (!this.paused && client.bufferedAmount() > this.limits.highWaterBytes) {
       this.paused = true;
       this.stream?.pause();
@@ -227,9 +232,20 @@ export class LiveTerminal {
     this.stream?.resume();
   }
 
+  /**
+   * Counts idleness from now. A keystroke only moves the deadline: the timer, once armed,
+   * looks at it when it fires and waits for the rest (no timer replaced on every keystroke).
+   */
   private armIdle(): void {
-    const idle = humanDuration(this.limits.idleMs);
-    this.arm('idle', this.limits.idleMs, () => this.end('idle', `session closed: idle for ${idle}`, CloseCode.Idle, `idle for ${idle}`));
+    this.idleFrom = Date.now();
+    if (this.timers.idle) return;
+    const fire = () => {
+      const left = this.idleFrom + this.limits.idleMs - Date.now();
+      if (left > 0) return this.arm('idle', left, fire);
+      const idle = humanDuration(this.limits.idleMs);
+      this.end('idle', `session closed: idle for ${idle}`, CloseCode.Idle, `idle for ${idle}`);
+    };
+    this.arm('idle', this.limits.idleMs, fire);
   }
 
   private arm(name: keyof typeof this.timers, ms: number, fire: () => void): void {

@@ -15,6 +15,8 @@ const MAX_FRAME_BYTES = 1024 * 1024;
 /** Pings find dead connections (a laptop lid closed) so the grace period starts, and keep proxies from timing out. */
 const PING_EVERY_MS = 30_000;
 const CLOSE_WAIT_MS = 1_000;
+const BINARY = { binary: true };
+const TEXT = { binary: false };
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -137,7 +139,7 @@ export class TerminalGateway implements OnApplicationBootstrap, BeforeApplicatio
     const client: TerminalClient = {
       send: (data, sent) => {
         if (ws.readyState !== WebSocket.OPEN) return;
-        ws.send(data, { binary: typeof data !== 'string' }, () => sent?.());
+        ws.send(data, typeof data === 'string' ? TEXT : BINARY, sent);
       },
       bufferedAmount: () => ws.bufferedAmount,
       close: (code, reason) => ws.close(code, Buffer.from(reason).subarray(0, 120).toString()),
