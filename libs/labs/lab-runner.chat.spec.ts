@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHAT_DRIVER_SCRIPT, TCP_PROBE_SCRIPT } from './chat-probe';
 import { LabCatalogue } from './lab-catalogue';
+import { DEFAULT_TIMEOUTS } from './lab-context';
 import type { LabDefinition } from './lab-definition';
 import { LabRunner } from './lab-runner';
 import { type LabFixture, labFixture } from './testing/lab-fixture';
@@ -86,6 +87,17 @@ describe('LabRunner (step 3c, the chat)', () => {
     expect(result.passed).toBe(true);
     // The receivers and the sender are real client runs in the three containers, all at once.
     expect(driverCalls().map((c) => c.split(' ')[1])).toEqual(['client1', 'client2', 'client3']);
+  });
+
+  it("gives the sender's exec as long as the receivers' (an engine slow to start it does not cut a working sender), each ending before the check's deadline", async () => {
+    await run('3b');
+    await run();
+    const limits = new Map<string, number | undefined>();
+    fx.docker.onExec = (container, cmd, options) => void (cmd.includes(CHAT_DRIVER_SCRIPT) && limits.set(container, options?.timeoutMs));
+    expect((await verify()).passed).toBe(true);
+    // 5 s for the receivers to join, 5 s for the line, 3 s to start python3 and hang up.
+    expect(Object.fromEntries(limits)).toEqual({ client1: 13_000, client2: 13_000, client3: 13_000 });
+    expect(13_000).toBeLessThan(DEFAULT_TIMEOUTS.checkMs);
   });
 
   it('converges when run twice: the image is built once, the containers recreated', async () => {

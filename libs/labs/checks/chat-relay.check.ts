@@ -29,7 +29,7 @@ const schema = z
 export type ChatRelayCheckSpec = z.infer<typeof schema>;
 
 const DEFAULT_WAIT_MS = 5_000;
-/** On top of a driver's own limit: starting python3 and the client, then hanging up. */
+/** On top of the drivers' own limits: starting python3 and the client, then hanging up. */
 const EXEC_MARGIN_MS = 3_000;
 
 interface Probe {
@@ -60,6 +60,10 @@ export const chatRelayCheck: CheckImpl<ChatRelayCheckSpec> = {
     const nickOf = (i: number) => `probe-${run}-${i}`;
     const sender: Probe = { container: spec.sender, nick: nickOf(1) };
     const receivers: Probe[] = spec.receivers.map((container, i) => ({ container, nick: nickOf(i + 2) }));
+    // Every driver's exec gets the longest driver's time: each one ends by itself within its own
+    // limit, and this only stops one that hangs. A sender whose exec the engine started late
+    // (seconds, on a loaded host) got cut at join + margin while it was still working (CI, 2026-11-29).
+    const execMs = joinMs + withinMs + EXEC_MARGIN_MS;
     const drive = (probe: Probe, role: 'send' | 'recv', limitMs: number) =>
       env.docker.exec(
         env.scope,
@@ -75,7 +79,7 @@ export const chatRelayCheck: CheckImpl<ChatRelayCheckSpec> = {
           wanted: role === 'send' ? receivers.map((r) => r.nick) : [],
           limitMs,
         }),
-        { timeoutMs: limitMs + EXEC_MARGIN_MS },
+        { timeoutMs: execMs },
       );
     const [sent, ...received] = await Promise.all([
       drive(sender, 'send', joinMs),

@@ -72,7 +72,7 @@ export class FakeTenantDocker implements TenantDocker {
    * Overrides the simulation for some execs: a result to return, or 'hang' for an exec that
    * never finishes and ignores its timeout, like a wedged container. Undefined: simulate.
    */
-  onExec?: (container: string, cmd: string[]) => ExecResult | Promise<ExecResult> | 'hang' | undefined;
+  onExec?: (container: string, cmd: string[], options?: ExecOptions) => ExecResult | Promise<ExecResult> | 'hang' | undefined;
   /** Images buildImage made, with the directory and build args it was given. */
   readonly built = new Map<string, { contextDir: string; buildArgs?: Record<string, string> }>();
   /** The chat servers and clients of step 3c, simulated (fake-chat.ts). */
@@ -223,12 +223,12 @@ export class FakeTenantDocker implements TenantDocker {
     this.containers.delete(name);
   }
 
-  async exec(scope: LabScope, name: string, cmd: string[], _options?: ExecOptions): Promise<ExecResult> {
+  async exec(scope: LabScope, name: string, cmd: string[], options?: ExecOptions): Promise<ExecResult> {
     this.enter(scope, `exec ${name} ${cmd.join(' ')}`);
     const c = this.containers.get(name);
     if (!c) throw new DockerLayerError('not-found', `container ${name} not found`);
     if (c.state !== 'running') throw new DockerLayerError('conflict', `container ${name} is not running`);
-    const override = this.onExec?.(name, cmd);
+    const override = this.onExec?.(name, cmd, options);
     if (override === 'hang') return new Promise<ExecResult>(() => undefined);
     if (override) return override;
     return this.chat.handles(cmd) ? this.chat.exec(name, cmd) : simulateExec(this, name, cmd);
