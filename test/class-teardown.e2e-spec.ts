@@ -14,8 +14,14 @@ import { startedStack } from './support/started-stack';
 const BUSYBOX = process.env.TEST_IMAGE_BUSYBOX ?? 'netlabs-local/busybox:latest';
 
 describe('class progress and teardown in bulk', () => {
-  const { stack, db } = startedStack({ RECONCILE_INTERVAL_MS: '2000', STEP_WAIT_MS: '120000' });
+  // STUCK_AFTER_MS short: a class's teardown job outlasts it, and the reconciler must leave its labs to that job.
+  const { stack, db } = startedStack({ RECONCILE_INTERVAL_MS: '2000', STUCK_AFTER_MS: '1000', STEP_WAIT_MS: '120000' });
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  /** Teardown jobs of single labs (`teardown-<lab>-g<n>-<reason>`) BullMQ holds for these labs, in Redis. */
+  const labTeardownJobs = (labIds: string[]) =>
+    labIds.flatMap((id) =>
+      execFileSync('redis-cli', ['-h', '127.0.0.1', '--scan', '--pattern', `nltest-${stack.runId}:*:teardown-${id}-*`], { encoding: 'utf8' }).split('\n').filter(Boolean),
+    );
 
   it('streams each lab of a class of 3 as it becomes ready, with counts matching GET /classes/:id', async () => {
     const created = await stack.request('POST', '/classes', {
@@ -112,7 +118,13 @@ describe('class progress and teardown in bulk', () => {
       expect(byId.get(stubborn.id)).toMatchObject({ status: 'destroyed', leaked: expect.stringMatching(/network nl-[0-9a-f]+-bridge .*active endpoints/) });
       expect(byId.get(polite.id)).toMatchObject({ status: 'destroyed', leaked: null });
       expect(reattached).toBeGreaterThan(0);
-      console.log(`leaked network recorded ${Date.now() - deletedAt} ms after DELETE, ${reattached} re-attachments`);
+      const took = Date.now() - deletedAt;
+      console.log(`leaked network recorded ${took} ms after DELETE, ${reattached} re-attachments`);
+      // The class's job kept both labs destroying for seconds, past STUCK_AFTER_MS and through
+      // reconciler rounds: none queued a teardown of its own for either lab (before: it did, and
+      // that job raced the class's for the same network).
+      expect(took).toBeGreaterThan(1_000 + 2 * 2_000);
+      expect(labTeardownJobs([stubborn.id, polite.id])).toEqual([]);
 
       // The polite lab's network went (its intruder was disconnected); the stubborn one is still there.
       expect(dockerObjects('network', `label=netlabs.lab=${polite.id}`)).toEqual([]);

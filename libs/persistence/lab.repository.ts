@@ -249,7 +249,7 @@ export class LabRepository {
   findStuck(olderThanMs: number, deployment: string) {
     return this.prisma.lab.findMany({
       where: { status: { in: [LabStatus.provisioning, LabStatus.destroying] }, updatedAt: { lt: new Date(Date.now() - olderThanMs) }, ...ofDeployment(deployment) },
-      select: { id: true, status: true, endReason: true, generation: true },
+      select: { id: true, classId: true, status: true, endReason: true, generation: true },
     });
   }
 

@@ -13,6 +13,8 @@ const DEFAULT_OPTIONS: JobsOptions = {
   removeOnFail: { age: 24 * 3600 },
 };
 
+const isPending = (state: string) => state !== 'completed' && state !== 'failed' && state !== 'unknown';
+
 /** A job the worker gave up on; the message is the worker's error. */
 export class JobFailedError extends Error {}
 
@@ -86,12 +88,17 @@ export class JobQueue implements OnModuleDestroy {
     const queue = this.queues[QUEUE_OF[name]];
     const existing = await queue.getJob(jobId);
     if (existing) {
-      const state = await existing.getState();
-      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
+      if (isPending(await existing.getState())) return false;
       await existing.remove().catch(() => undefined);
     }
     await queue.add(name, data, { ...DEFAULT_OPTIONS, jobId });
     return true;
+  }
+
+  /** Whether the job with this id is waiting, delayed (a retry's backoff) or running: someone will do its work. */
+  async isPending(name: JobName, jobId: string): Promise<boolean> {
+    const existing = await this.queues[QUEUE_OF[name]].getJob(jobId);
+    return !!existing && isPending(await existing.getState());
   }
 
   /** Registers (or updates) a repeatable job. */

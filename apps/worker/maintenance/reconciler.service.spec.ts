@@ -101,3 +101,37 @@ describe('ReconcilerService on a host that answers', () => {
     expect(inspected).toEqual(['network l2', 'console l2', 'network l3', 'console l3', 'network l4', 'console l4']);
   });
 });
+
+describe('ReconcilerService and labs that look stuck', () => {
+  it("leaves a destroying lab to its class's teardown job while that job is queued or running, and requeues the others", async () => {
+    const stuck = [
+      { id: 'a1', classId: 'busy', status: 'destroying', endReason: 'deleted', generation: 0 },
+      { id: 'a2', classId: 'busy', status: 'destroying', endReason: 'deleted', generation: 0 },
+      { id: 'b1', classId: 'done', status: 'destroying', endReason: 'deleted', generation: 0 },
+      { id: 'w1', classId: null, status: 'destroying', endReason: 'idle', generation: 1 },
+      { id: 'p1', classId: 'busy', status: 'provisioning', endReason: null, generation: 0 },
+    ];
+    const asked: string[] = [];
+    const queued: string[] = [];
+    const queue = {
+      // The class `busy` has its teardown job waiting or running; `done`'s finished long ago.
+      isPending: async (name: string, jobId: string) => (asked.push(`${name} ${jobId}`), jobId === 'teardown-class-busy'),
+      ensure: async (name: string, _data: unknown, jobId: string) => (queued.push(`${name} ${jobId}`), true),
+    } as unknown as JobQueue;
+    const sut = new ReconcilerService(
+      config,
+      { all: () => [] } as unknown as DockerHostPool,
+      {} as HostRepository,
+      { findStuck: async () => stuck } as unknown as LabRepository,
+      {} as AllocationRepository,
+      {} as AuditRepository,
+      queue,
+      {} as LabConsoleService,
+      {} as HostCapacityService,
+    );
+    expect(await sut.reconcile()).toEqual({ outcome: 'done', removed: 0, repaired: 3, marked: 0 });
+    expect(queued).toEqual(['teardown-lab teardown-b1-g0-deleted', 'teardown-lab teardown-w1-g1-idle', 'provision-lab provision-p1-g0']);
+    // One question per class, whatever its number of labs.
+    expect(asked).toEqual(['teardown-class teardown-class-busy', 'teardown-class teardown-class-done']);
+  });
+});

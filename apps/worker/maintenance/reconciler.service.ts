@@ -9,7 +9,7 @@ import { AuditRepository } from '../../../libs/persistence/audit.repository';
 import { HostRepository, HostStatus } from '../../../libs/persistence/host.repository';
 import { LabRepository, LabStatus } from '../../../libs/persistence/lab.repository';
 import { JobQueue } from '../../../libs/queue/job-queue.service';
-import { labJobIds } from '../../../libs/queue/job-ids';
+import { classJobIds, labJobIds } from '../../../libs/queue/job-ids';
 import { type EndReason, type JobResults, JobName } from '../../../libs/queue/jobs';
 import { LABEL_DEPLOYMENT, scopeOf } from '../../../libs/docker/lab-scope';
 import { HostCapacityService } from '../../../libs/placement/host-capacity.service';
@@ -134,11 +134,21 @@ export class ReconcilerService {
    * job (Redis restarted without persistence): queue it again. Ids are the ones the API
    * uses for the lab's generation, so a job that is merely slow is not duplicated; a lab
    * provisioning after a reset gets its reset job back (without replay: what the
-   * student asked is not kept outside Redis).
+   * student asked is not kept outside Redis). A lab destroying while its class's teardown
+   * job is queued or running is not stuck: that job takes every lab of the class, and a
+   * class of 50 on a busy host takes longer than STUCK_AFTER_MS (a job a lab beside it
+   * only listed the engine again and raced it for the same objects).
    */
   private async requeueStuckLabs(): Promise<number> {
     let requeued = 0;
+    const classTeardown = new Map<string, Promise<boolean>>();
+    const classIsTearingDown = (classId: string) => {
+      let pending = classTeardown.get(classId);
+      if (!pending) classTeardown.set(classId, (pending = this.queue.isPending(JobName.TeardownClass, classJobIds.teardown(classId))));
+      return pending;
+    };
     for (const lab of await this.labs.findStuck(this.config.STUCK_AFTER_MS, this.config.DEPLOYMENT_ID)) {
+      if (lab.status === LabStatus.destroying && lab.classId && (await classIsTearingDown(lab.classId))) continue;
       const reason = (lab.endReason as EndReason | null) ?? 'deleted';
       const added =
         lab.status !== LabStatus.provisioning
