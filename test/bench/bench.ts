@@ -11,7 +11,8 @@
  *   `--verify-rounds R`, default 30: fewer make its p95 a matter of one or two rounds).
  * - gateway: `docker ps`, `run -d`, `exec` through a lab's daemon vs the engine socket (gateway-bench.ts).
  * - teardown: a class of labs with all TP containers, DELETE /classes vs `docker rm -f` +
- *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50).
+ *   `network rm` (teardown-bench.ts; `--teardown-labs N`, default 50; `--teardown-rounds R`, default 2,
+ *   alternating which goes first).
  * - warm: a class of 30 (`--warm-students N`) claiming warm labs vs the same class cold,
  *   each on a stack of its own (warm-bench.ts).
  * - terminal: 50 terminals (`--terminal-sessions N`, `--terminal-rounds R`) typing at once,
@@ -108,7 +109,7 @@ async function withSharedStack({ labs, verifiers, gatewayRounds, named, wants }:
       await stack.request('DELETE', `/classes/${apiTimes.classId}`);
       await stack.waitForLabs(apiTimes.classId, (s) => s === 'destroyed', 300_000);
     }
-    if (wants('teardown')) await benchTeardown(stack, teardownLabs);
+    if (wants('teardown')) await benchTeardown(stack, teardownLabs, Number(named.get('teardown-rounds') ?? 2));
   } finally {
     await stack.stop();
     rmSync(socketDir, { recursive: true, force: true });
