@@ -96,18 +96,22 @@ describe('class progress and teardown in bulk', () => {
     await docker.getNetwork(politeNet).connect({ Container: intruders[1].id });
     // The stubborn one comes back as soon as it is disconnected, for as long as this test wants.
     await docker.getNetwork(stubbornNet).connect({ Container: intruders[0].id });
+    // Two loops, so that one is always close to its next look: on a loaded machine one loop's
+    // inspect took longer than the 0.25 s a removal waits after disconnecting, and the reconciler's
+    // sweep removed the network at its first try (CI, 2026-11-29).
     let keepAttaching = true;
     let reattached = 0;
-    const attacher = (async () => {
+    const attachLoop = async () => {
       while (keepAttaching) {
         const info = await docker.getNetwork(stubbornNet).inspect().catch(() => null);
         if (!info) return;
         if (!info.Containers?.[intruders[0].id]) {
           await docker.getNetwork(stubbornNet).connect({ Container: intruders[0].id }).then(() => reattached++, () => undefined);
         }
-        await sleep(20);
+        await sleep(5);
       }
-    })();
+    };
+    const attacher = Promise.all([attachLoop(), sleep(10).then(attachLoop)]);
 
     try {
       const deletedAt = Date.now();

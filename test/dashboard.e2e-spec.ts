@@ -273,7 +273,7 @@ describe('instructor dashboard (headless Chromium)', () => {
       // The student's page, read-only: statuses and instructions, no Verify, no Run, no terminal.
       const [view] = await Promise.all([page.context().waitForEvent('page'), page.click('#grid tbody tr[data-student="ana"] button[data-action="view"]')]);
       view.on('pageerror', (error) => problems.push(`view page error: ${error.message}`));
-      await view.waitForFunction(() => document.querySelectorAll('#steps .step').length > 0, undefined, { timeout: 30_000 });
+      await view.waitForFunction(() => document.querySelectorAll('#steps .step').length > 0, undefined, { timeout: 90_000 });
       expect(view.url()).not.toContain(stack.adminToken);
       expect(await view.locator('.step[data-step="1a"]').getAttribute('data-status')).toBe('passed');
       expect(await view.locator('.verify-button, .run-button, input.answer').count()).toBe(0);
@@ -415,7 +415,7 @@ describe('instructor dashboard (headless Chromium)', () => {
     const page = await newPage();
     try {
       await page.goto(local(linkB.url));
-      await page.waitForFunction(() => document.querySelectorAll('#grid tbody tr').length === 1, undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelectorAll('#grid tbody tr').length === 1, undefined, { timeout: 90_000 });
       expect(await shownStudents(page)).toEqual(['zed']);
       // Pointed at class A: refused, and no name of A's students anywhere on the page.
       await page.evaluate((id) => (location.hash = `class=${id}`), classA.id);
